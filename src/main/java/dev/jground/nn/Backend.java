@@ -1,0 +1,93 @@
+package dev.jground.nn;
+
+import dev.jground.tensor.TensorView;
+
+/**
+ * The op set models are written in. Activations are F32 and row-major; "[.., D]" means any
+ * leading dimensions, with the op applied to each row of D. Images and feature maps are
+ * [C, H, W] (no batch dimension). Every op returns a new tensor on the same backend, so a
+ * chain of ops never leaves the device.
+ */
+public interface Backend extends AutoCloseable {
+
+    String name();
+
+    // ---- moving data -------------------------------------------------------------------
+
+    Tensor upload(float[] data, int... shape);
+
+    /** A checkpoint tensor in its stored dtype; the CPU keeps the mapping, a GPU uploads once. */
+    Tensor weight(TensorView view);
+
+    float[] download(Tensor t);
+
+    /** The same data under another shape of equal element count (no copy where possible). */
+    Tensor reshape(Tensor t, int... shape);
+
+    // ---- linear algebra ----------------------------------------------------------------
+
+    /** x [.., K] · wᵀ (+ bias) with w [N, K] (F32/F16/BF16) and bias [N] or null: [.., N]. */
+    Tensor matmul(Tensor x, Tensor w, Tensor bias);
+
+    /** a + b, where b has a's shape or is one row [D] broadcast over a [.., D]. */
+    Tensor add(Tensor a, Tensor b);
+
+    /** a * b elementwise, with the same broadcasting as {@link #add}. */
+    Tensor mul(Tensor a, Tensor b);
+
+    Tensor scale(Tensor a, float s);
+
+    // ---- normalisation and activations -------------------------------------------------
+
+    /** Softmax over the last dimension. */
+    Tensor softmax(Tensor x);
+
+    Tensor layerNorm(Tensor x, Tensor weight, Tensor bias, float eps);
+
+    Tensor rmsNorm(Tensor x, Tensor weight, float eps);
+
+    /** x [C, H, W] normalised over each of {@code groups} channel groups, then per-channel affine. */
+    Tensor groupNorm(Tensor x, int groups, Tensor weight, Tensor bias, float eps);
+
+    /** Exact erf form. */
+    Tensor gelu(Tensor x);
+
+    Tensor geluTanh(Tensor x);
+
+    /** x * sigmoid(1.702 x), CLIP's activation. */
+    Tensor quickGelu(Tensor x);
+
+    Tensor silu(Tensor x);
+
+    /** silu(gate) * up, the LLaMA MLP product. */
+    Tensor swiglu(Tensor gate, Tensor up);
+
+    // ---- attention ---------------------------------------------------------------------
+
+    /** Rotary embedding in Hugging Face's rotate_half layout on x [T, heads * headDim], token t at position pos0 + t. */
+    Tensor rope(Tensor x, int heads, int pos0, float theta);
+
+    /**
+     * Scaled dot-product attention. q [Tq, H*d], k and v [Tk, Hkv*d] (query head h reads kv
+     * head h / (H / Hkv)); causal masks key j for query i when j > Tk - Tq + i. When
+     * {@code probs} is not null it receives the probabilities [H, Tq, Tk].
+     */
+    Tensor attention(Tensor q, Tensor k, Tensor v, int heads, int kvHeads, float scale, boolean causal, float[] probs);
+
+    // ---- images and feature maps -------------------------------------------------------
+
+    /** x [C, H, W], weight [O, C, kh, kw], bias [O] or null: [O, H', W']. */
+    Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int stride, int padding);
+
+    /** ConvTranspose2d with kernel 2 and stride 2; weight [C, O, 2, 2]: [O, 2H, 2W]. */
+    Tensor convTranspose2x2(Tensor x, Tensor weight, Tensor bias);
+
+    Tensor upsampleNearest(Tensor x, int outH, int outW);
+
+    Tensor upsampleBilinear(Tensor x, int outH, int outW, boolean alignCorners);
+
+    /** PyTorch's bicubic interpolation (A = -0.75). */
+    Tensor resizeBicubic(Tensor x, int outH, int outW, boolean alignCorners);
+
+    @Override default void close() {}
+}
