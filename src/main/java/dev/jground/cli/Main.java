@@ -1,2 +1,52 @@
 package dev.jground.cli;
-public final class Main { public static void main(String[] a) { System.out.println("jground"); } }
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.util.Arrays;
+import java.util.List;
+
+/** The {@code jground} command: one verb per job. */
+public final class Main {
+    private Main() {}
+
+    static final String USAGE = """
+            usage: jground <verb> [options]
+
+              info <checkpoint dir or file>         tensors, dtypes, shapes, parameters per shard; the model type
+              verify <case dir>... [--backend cpu|opencl] [--device N] [--threads T]
+                                                    run a golden case's model and compare every output
+              bench matmul --m M --n N --k K --dtype f32|f16|bf16 --threads T [--warmup W] [--runs R]
+                                                    matmul speed, median of repeated runs (GFLOP/s)
+              devices                               OpenCL platforms and devices
+              help                                  this text
+            """;
+
+    public static void main(String[] args) {
+        System.exit(run(Arrays.asList(args), System.out, System.err));
+    }
+
+    /** Runs a command line and returns its exit status; errors are one line on {@code err}. */
+    public static int run(List<String> args, PrintStream out, PrintStream err) {
+        if (args.isEmpty()) { err.print(USAGE); return 2; }
+        String verb = args.getFirst();
+        List<String> rest = args.subList(1, args.size());
+        try {
+            return switch (verb) {
+                case "info" -> Info.run(rest, out);
+                case "verify" -> Verify.run(rest, out);
+                case "bench" -> Bench.run(rest, out);
+                case "devices" -> Devices.run(rest, out);
+                case "help", "--help", "-h" -> { out.print(USAGE); yield 0; }
+                default -> throw new UsageException("unknown verb '" + verb + "'");
+            };
+        } catch (UsageException e) {
+            err.println("jground " + verb + ": " + e.getMessage() + " (jground help lists the verbs)");
+            return 2;
+        } catch (IOException | UncheckedIOException | IllegalArgumentException | IllegalStateException
+                 | UnsupportedOperationException e) {
+            err.println("jground " + verb + ": " + e.getMessage());
+            return 2;
+        }
+    }
+}

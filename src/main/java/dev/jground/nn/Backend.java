@@ -24,6 +24,15 @@ public interface Backend extends AutoCloseable {
     /** The same data under another shape of equal element count (no copy where possible). */
     Tensor reshape(Tensor t, int... shape);
 
+    /** The transpose of a matrix [A, B]: [B, A] (a [C, H, W] map read as [C, HW] gives tokens [HW, C]). */
+    Tensor transpose(Tensor x, int rows, int cols);
+
+    /** Tensors of equal trailing shape stacked along the first dimension. */
+    Tensor concat(Tensor... parts);
+
+    /** Rows [from, to) along the first dimension. */
+    Tensor slice(Tensor x, int from, int to);
+
     // ---- linear algebra ----------------------------------------------------------------
 
     /** x [.., K] · wᵀ (+ bias) with w [N, K] (F32/F16/BF16) and bias [N] or null: [.., N]. */

@@ -25,6 +25,21 @@ public record TensorView(String name, DType dtype, int[] shape, MemorySegment da
                     + dtype + " " + Shapes.str(shape) + " (expected " + bytes + ")");
     }
 
+    /** A heap F32 tensor (model outputs, tests). */
+    public static TensorView of(String name, float[] data, int... shape) {
+        return new TensorView(name, DType.F32, shape, MemorySegment.ofArray(data.clone()));
+    }
+
+    /** A heap I64 tensor. */
+    public static TensorView ofLongs(String name, long[] data, int... shape) {
+        return new TensorView(name, DType.I64, shape, MemorySegment.ofArray(data.clone()));
+    }
+
+    /** A heap U8 tensor (images HWC, masks). */
+    public static TensorView ofBytes(String name, byte[] data, int... shape) {
+        return new TensorView(name, DType.U8, shape, MemorySegment.ofArray(data.clone()));
+    }
+
     @Override public int[] shape() { return shape.clone(); }
 
     public long numel() { return Shapes.numel(shape); }

@@ -1,0 +1,18 @@
+package dev.jground.cli;
+
+import java.io.PrintStream;
+import java.util.List;
+
+/** {@code jground bench <name> [options]}: quick benchmarks; each prints its figure as its last line. */
+final class Bench {
+    private Bench() {}
+
+    static int run(List<String> args, PrintStream out) {
+        if (args.isEmpty()) throw new UsageException("bench: name a benchmark (matmul)");
+        List<String> rest = args.subList(1, args.size());
+        return switch (args.getFirst()) {
+            case "matmul" -> MatmulBench.run(rest, out);
+            default -> throw new UsageException("bench: unknown benchmark '" + args.getFirst() + "' (matmul)");
+        };
+    }
+}

@@ -1,0 +1,29 @@
+package dev.jground.model.clip;
+
+import dev.jground.io.ClipVisionConfig;
+import dev.jground.model.LayerNorm;
+import dev.jground.model.Weights;
+import dev.jground.nn.Backend;
+import dev.jground.nn.Tensor;
+
+/** CLIPEncoderLayer: pre-norm attention and MLP, each with a residual. */
+final class ClipEncoderLayer {
+    private final LayerNorm layerNorm1, layerNorm2;
+    private final ClipAttention selfAttn;
+    private final ClipMlp mlp;
+
+    ClipEncoderLayer(Weights w, ClipVisionConfig c) {
+        float eps = (float) c.layerNormEps();
+        layerNorm1 = LayerNorm.of(w, "layer_norm1", c.hiddenSize(), eps);
+        selfAttn = new ClipAttention(w.at("self_attn"), c);
+        layerNorm2 = LayerNorm.of(w, "layer_norm2", c.hiddenSize(), eps);
+        mlp = new ClipMlp(w.at("mlp"), c);
+    }
+
+    Tensor forward(Backend b, Tensor x, float[] probs) {
+        Tensor h = b.add(x, selfAttn.forward(b, layerNorm1.forward(b, x), probs));
+        return b.add(h, mlp.forward(b, layerNorm2.forward(b, h)));
+    }
+
+    int heads() { return selfAttn.heads(); }
+}

@@ -1,0 +1,289 @@
+package dev.jground.nn;
+
+import dev.jground.kernel.Activations;
+import dev.jground.kernel.Attention;
+import dev.jground.kernel.Conv2d;
+import dev.jground.kernel.ConvTranspose2d;
+import dev.jground.kernel.Matmul;
+import dev.jground.kernel.Norms;
+import dev.jground.kernel.Parallel;
+import dev.jground.kernel.Resample;
+import dev.jground.kernel.Rope;
+import dev.jground.kernel.Softmax;
+import dev.jground.kernel.WeightMatrix;
+import dev.jground.tensor.Shapes;
+import dev.jground.tensor.TensorView;
+
+import java.util.Arrays;
+
+/** The Backend on the host: heap float arrays for activations, mapped weights, SIMD kernels. */
+public final class CpuBackend implements Backend {
+    private final Parallel par;
+
+    public CpuBackend(int threads) { this.par = Parallel.of(threads); }
+
+    public int threads() { return par.threads(); }
+
+    @Override public String name() { return "cpu (" + par.threads() + " threads)"; }
+
+    // ---- moving data -------------------------------------------------------------------
+
+    @Override public Tensor upload(float[] data, int... shape) { return CpuTensor.of(data.clone(), shape); }
+
+    @Override public Tensor weight(TensorView view) { return CpuTensor.weight(view); }
+
+    @Override public float[] download(Tensor t) { return cpu(t).floats().clone(); }
+
+    @Override public Tensor reshape(Tensor t, int... shape) {
+        CpuTensor c = cpu(t);
+        if (Shapes.numel(shape) != c.numel())
+            throw new IllegalArgumentException("reshape: " + c.describe() + " has " + c.numel()
+                    + " elements, " + Shapes.str(shape) + " needs " + Shapes.numel(shape));
+        return CpuTensor.of(c.floats(), shape);   // activations are immutable once made, so sharing is safe
+    }
+
+    @Override public Tensor transpose(Tensor x, int rows, int cols) {
+        CpuTensor c = cpu(x);
+        if ((long) rows * cols != c.numel())
+            throw new IllegalArgumentException("transpose: " + c.describe() + " is not a [" + rows + ", " + cols + "] matrix");
+        float[] in = c.floats(), out = new float[in.length];
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < cols; j++) out[j * rows + i] = in[i * cols + j];
+        return CpuTensor.of(out, cols, rows);
+    }
+
+    @Override public Tensor concat(Tensor... parts) {
+        if (parts.length == 0) throw new IllegalArgumentException("concat: nothing to concatenate");
+        int[] shape = cpu(parts[0]).shape();
+        int first = 0;
+        for (Tensor t : parts) {
+            int[] s = cpu(t).shape();
+            if (s.length != shape.length || !Arrays.equals(s, 1, s.length, shape, 1, shape.length))
+                throw new IllegalArgumentException("concat: " + cpu(t).describe() + " does not stack onto " + Shapes.str(shape));
+            first += s[0];
+        }
+        shape[0] = first;
+        float[] out = new float[Math.toIntExact(Shapes.numel(shape))];
+        int at = 0;
+        for (Tensor t : parts) {
+            float[] f = cpu(t).floats();
+            System.arraycopy(f, 0, out, at, f.length);
+            at += f.length;
+        }
+        return CpuTensor.of(out, shape);
+    }
+
+    @Override public Tensor slice(Tensor x, int from, int to) {
+        CpuTensor c = cpu(x);
+        int[] shape = c.shape();
+        if (shape.length == 0 || from < 0 || to > shape[0] || from > to)
+            throw new IllegalArgumentException("slice: rows [" + from + ", " + to + ") of " + c.describe());
+        int row = Math.toIntExact(c.numel() / shape[0]);
+        shape[0] = to - from;
+        return CpuTensor.of(Arrays.copyOfRange(c.floats(), from * row, to * row), shape);
+    }
+
+    // ---- linear algebra ----------------------------------------------------------------
+
+    @Override public Tensor matmul(Tensor x, Tensor w, Tensor bias) {
+        CpuTensor cx = cpu(x), cw = cpu(w);
+        WeightMatrix m = cw.matrix();
+        int k = cx.dim(-1);
+        if (cw.rank() != 2 || m.cols() != k)
+            throw new IllegalArgumentException("matmul: x " + cx.describe() + " does not fit weight " + cw.describe());
+        float[] b = bias == null ? null : vector(bias, m.rows(), "matmul bias");
+        int rows = Shapes.rows(cx.shape());
+        float[] y = new float[Math.multiplyExact(rows, m.rows())];
+        Matmul.matmul(cx.floats(), rows, m, b, y, par);
+        return CpuTensor.of(y, withLast(cx.shape(), m.rows()));
+    }
+
+    @Override public Tensor add(Tensor a, Tensor b) { return elementwise(a, b, "add", true); }
+
+    @Override public Tensor mul(Tensor a, Tensor b) { return elementwise(a, b, "mul", false); }
+
+    private Tensor elementwise(Tensor a, Tensor b, String op, boolean add) {
+        CpuTensor ca = cpu(a), cb = cpu(b);
+        float[] x = ca.floats(), y = cb.floats();
+        int d = ca.dim(-1);
+        boolean row = y.length == d && y.length != x.length;
+        if (y.length != x.length && !row)
+            throw new IllegalArgumentException(op + ": " + cb.describe() + " neither matches nor broadcasts over " + ca.describe());
+        float[] out = new float[x.length];
+        for (int i = 0; i < x.length; i++) {
+            float v = y[row ? i % d : i];
+            out[i] = add ? x[i] + v : x[i] * v;
+        }
+        return CpuTensor.of(out, ca.shape());
+    }
+
+    @Override public Tensor scale(Tensor a, float s) {
+        CpuTensor c = cpu(a);
+        float[] x = c.floats(), out = new float[x.length];
+        for (int i = 0; i < x.length; i++) out[i] = x[i] * s;
+        return CpuTensor.of(out, c.shape());
+    }
+
+    // ---- normalisation and activations -------------------------------------------------
+
+    @Override public Tensor softmax(Tensor x) {
+        CpuTensor c = cpu(x);
+        float[] out = c.floats().clone();
+        Softmax.rows(out, Shapes.rows(c.shape()), c.dim(-1));
+        return CpuTensor.of(out, c.shape());
+    }
+
+    @Override public Tensor layerNorm(Tensor x, Tensor weight, Tensor bias, float eps) {
+        CpuTensor c = cpu(x);
+        int d = c.dim(-1), rows = Shapes.rows(c.shape());
+        float[] out = new float[c.floats().length];
+        Norms.layerNorm(c.floats(), out, rows, d, optionalVector(weight, d, "layer norm weight"),
+                optionalVector(bias, d, "layer norm bias"), eps);
+        return CpuTensor.of(out, c.shape());
+    }
+
+    @Override public Tensor rmsNorm(Tensor x, Tensor weight, float eps) {
+        CpuTensor c = cpu(x);
+        int d = c.dim(-1), rows = Shapes.rows(c.shape());
+        float[] out = new float[c.floats().length];
+        Norms.rmsNorm(c.floats(), out, rows, d, optionalVector(weight, d, "rms norm weight"), eps);
+        return CpuTensor.of(out, c.shape());
+    }
+
+    @Override public Tensor groupNorm(Tensor x, int groups, Tensor weight, Tensor bias, float eps) {
+        CpuTensor c = cpu(x);
+        int ch = c.dim(0);
+        if (groups < 1 || ch % groups != 0)
+            throw new IllegalArgumentException("group norm: " + ch + " channels do not split into " + groups + " groups");
+        float[] out = new float[c.floats().length];
+        Norms.groupNorm(c.floats(), out, ch, Math.toIntExact(c.numel() / ch), groups,
+                optionalVector(weight, ch, "group norm weight"), optionalVector(bias, ch, "group norm bias"), eps);
+        return CpuTensor.of(out, c.shape());
+    }
+
+    @FunctionalInterface private interface Unary { void apply(float[] x, float[] out, int n); }
+
+    private Tensor unary(Tensor x, Unary f) {
+        CpuTensor c = cpu(x);
+        float[] out = new float[c.floats().length];
+        f.apply(c.floats(), out, out.length);
+        return CpuTensor.of(out, c.shape());
+    }
+
+    @Override public Tensor gelu(Tensor x) { return unary(x, Activations::gelu); }
+
+    @Override public Tensor geluTanh(Tensor x) { return unary(x, Activations::geluTanh); }
+
+    @Override public Tensor quickGelu(Tensor x) { return unary(x, Activations::quickGelu); }
+
+    @Override public Tensor silu(Tensor x) { return unary(x, Activations::silu); }
+
+    @Override public Tensor swiglu(Tensor gate, Tensor up) {
+        CpuTensor g = cpu(gate), u = cpu(up);
+        if (!Arrays.equals(g.shape(), u.shape()))
+            throw new IllegalArgumentException("swiglu: gate " + g.describe() + " and up " + u.describe() + " differ");
+        float[] out = new float[g.floats().length];
+        Activations.swiglu(g.floats(), u.floats(), out, out.length);
+        return CpuTensor.of(out, g.shape());
+    }
+
+    // ---- attention ---------------------------------------------------------------------
+
+    @Override public Tensor rope(Tensor x, int heads, int pos0, float theta) {
+        CpuTensor c = cpu(x);
+        int width = c.dim(-1);
+        if (width % heads != 0 || (width / heads) % 2 != 0)
+            throw new IllegalArgumentException("rope: width " + width + " is not " + heads + " heads of an even size");
+        float[] out = c.floats().clone();
+        Rope.apply(out, Shapes.rows(c.shape()), heads, width / heads, pos0, theta);
+        return CpuTensor.of(out, c.shape());
+    }
+
+    @Override public Tensor attention(Tensor q, Tensor k, Tensor v, int heads, int kvHeads, float scale,
+                                      boolean causal, float[] probs) {
+        CpuTensor cq = cpu(q), ck = cpu(k), cv = cpu(v);
+        int width = cq.dim(-1), tq = Shapes.rows(cq.shape()), tk = Shapes.rows(ck.shape());
+        if (heads % kvHeads != 0 || width % heads != 0)
+            throw new IllegalArgumentException("attention: " + heads + " heads, " + kvHeads + " kv heads, width " + width);
+        int headDim = width / heads;
+        if (ck.dim(-1) != kvHeads * headDim || !Arrays.equals(ck.shape(), cv.shape()))
+            throw new IllegalArgumentException("attention: q " + cq.describe() + ", k " + ck.describe() + ", v " + cv.describe()
+                    + " do not fit " + heads + "/" + kvHeads + " heads of " + headDim);
+        if (causal && tq > tk)
+            throw new IllegalArgumentException("attention: causal with " + tq + " queries but only " + tk + " keys");
+        if (probs != null && probs.length < (long) heads * tq * tk)
+            throw new IllegalArgumentException("attention: probability buffer holds " + probs.length + ", needs " + (long) heads * tq * tk);
+        float[] out = new float[tq * width];
+        Attention.attention(cq.floats(), ck.floats(), cv.floats(), out, tq, tk, heads, kvHeads, headDim, scale, causal, probs, par);
+        return CpuTensor.of(out, cq.shape());
+    }
+
+    // ---- images and feature maps -------------------------------------------------------
+
+    @Override public Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int stride, int padding) {
+        CpuTensor cx = cpu(x), cw = cpu(weight);
+        if (cx.rank() != 3 || cw.rank() != 4 || cw.dim(1) != cx.dim(0))
+            throw new IllegalArgumentException("conv2d: input " + cx.describe() + " does not fit weight " + cw.describe() + " [O, C, kh, kw]");
+        int c = cx.dim(0), h = cx.dim(1), w = cx.dim(2), o = cw.dim(0), kh = cw.dim(2), kw = cw.dim(3);
+        int oh = Conv2d.outSize(h, kh, stride, padding), ow = Conv2d.outSize(w, kw, stride, padding);
+        float[] out = new float[Math.multiplyExact(o, oh * ow)];
+        Conv2d.conv2d(cx.floats(), c, h, w, cw.matrix(), kh, kw, optionalVector(bias, o, "conv2d bias"), stride, padding, out, par);
+        return CpuTensor.of(out, o, oh, ow);
+    }
+
+    @Override public Tensor convTranspose2x2(Tensor x, Tensor weight, Tensor bias) {
+        CpuTensor cx = cpu(x), cw = cpu(weight);
+        if (cx.rank() != 3 || cw.rank() != 4 || cw.dim(0) != cx.dim(0) || cw.dim(2) != 2 || cw.dim(3) != 2)
+            throw new IllegalArgumentException("conv transpose: input " + cx.describe() + " does not fit weight " + cw.describe() + " [C, O, 2, 2]");
+        int c = cx.dim(0), h = cx.dim(1), w = cx.dim(2), o = cw.dim(1);
+        float[] out = new float[Math.multiplyExact(o, 4 * h * w)];
+        ConvTranspose2d.convTranspose2x2(cx.floats(), c, h, w, cw.floats(), optionalVector(bias, o, "conv transpose bias"), o, out);
+        return CpuTensor.of(out, o, 2 * h, 2 * w);
+    }
+
+    @FunctionalInterface private interface Resampler { void apply(float[] x, int c, int h, int w, int oh, int ow, float[] out); }
+
+    private Tensor resample(Tensor x, int outH, int outW, Resampler r) {
+        CpuTensor c = cpu(x);
+        if (c.rank() != 3 || outH < 1 || outW < 1)
+            throw new IllegalArgumentException("resize: input " + c.describe() + " to " + outH + "x" + outW);
+        float[] out = new float[Math.multiplyExact(c.dim(0), outH * outW)];
+        r.apply(c.floats(), c.dim(0), c.dim(1), c.dim(2), outH, outW, out);
+        return CpuTensor.of(out, c.dim(0), outH, outW);
+    }
+
+    @Override public Tensor upsampleNearest(Tensor x, int outH, int outW) {
+        return resample(x, outH, outW, Resample::nearest);
+    }
+
+    @Override public Tensor upsampleBilinear(Tensor x, int outH, int outW, boolean alignCorners) {
+        return resample(x, outH, outW, (in, c, h, w, oh, ow, out) -> Resample.bilinear(in, c, h, w, oh, ow, alignCorners, out));
+    }
+
+    @Override public Tensor resizeBicubic(Tensor x, int outH, int outW, boolean alignCorners) {
+        return resample(x, outH, outW, (in, c, h, w, oh, ow, out) -> Resample.bicubic(in, c, h, w, oh, ow, alignCorners, out));
+    }
+
+    @Override public void close() { par.close(); }
+
+    // ---- helpers -----------------------------------------------------------------------
+
+    private static CpuTensor cpu(Tensor t) {
+        if (t instanceof CpuTensor c) return c;
+        throw new IllegalArgumentException("tensor of another backend (" + t.getClass().getSimpleName() + ") passed to the CPU backend");
+    }
+
+    private static float[] vector(Tensor t, int n, String what) {
+        CpuTensor c = cpu(t);
+        if (c.numel() != n) throw new IllegalArgumentException(what + " " + c.describe() + " should have " + n + " elements");
+        return c.floats();
+    }
+
+    private static float[] optionalVector(Tensor t, int n, String what) { return t == null ? null : vector(t, n, what); }
+
+    private static int[] withLast(int[] shape, int last) {
+        int[] s = shape.clone();
+        s[s.length - 1] = last;
+        return s;
+    }
+}
