@@ -9,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
@@ -110,7 +111,7 @@ public final class ClContext implements AutoCloseable {
 
     private static String firstLines(String text, int n) {
         String[] lines = text.strip().split("\n", n + 1);
-        return lines.length <= n ? text.strip() : String.join("\n", java.util.Arrays.copyOf(lines, n)) + "\n...";
+        return lines.length <= n ? text.strip() : String.join("\n", Arrays.copyOf(lines, n)) + "\n...";
     }
 
     // ---- buffers -----------------------------------------------------------------------

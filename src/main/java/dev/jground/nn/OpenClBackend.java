@@ -7,7 +7,6 @@ import dev.jground.tensor.TensorView;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 
 /**
@@ -64,7 +63,7 @@ public final class OpenClBackend implements Backend {
             ctx.read(c.mem(), bits);
             float[] out = new float[n];
             for (int i = 0; i < n; i++) {
-                short h = bits.getAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), i);
+                short h = bits.get(TensorView.I16, 2L * i);
                 out[i] = c.dtype() == DType.F16 ? Half.f16ToF32(h) : Half.bf16ToF32(h);
             }
             return out;

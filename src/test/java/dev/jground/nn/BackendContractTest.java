@@ -2,6 +2,7 @@ package dev.jground.nn;
 
 import dev.jground.tensor.DType;
 import dev.jground.tensor.Half;
+import dev.jground.tensor.Shapes;
 import dev.jground.tensor.TensorView;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -40,7 +41,7 @@ public abstract class BackendContractTest {
 
     @Test void uploadThenDownloadGivesTheSameValues() {
         for (int[] shape : new int[][] {{1}, {3, 7}, {2, 3, 33}, {1031}}) {
-            float[] data = random(new Random(shape.length), (int) dev.jground.tensor.Shapes.numel(shape), 10);
+            float[] data = random(new Random(shape.length), (int) Shapes.numel(shape), 10);
             Tensor t = b.upload(data, shape);
             assertArrayEquals(shape, t.shape());
             assertEquals(DType.F32, t.dtype());
@@ -76,7 +77,7 @@ public abstract class BackendContractTest {
     // ---- matmul ------------------------------------------------------------------------
 
     static Stream<Arguments> matmulCases() {
-        int[][] sizes = {{1, 1, 1}, {1, 3, 7}, {3, 7, 33}, {7, 33, 257}, {33, 257, 7}, {3, 1031, 33}, {1, 7, 1031}, {257, 3, 1000}};
+        int[][] sizes = {{1, 1, 1}, {1, 3, 7}, {3, 7, 33}, {7, 33, 257}, {33, 257, 7}, {3, 1031, 33}, {1, 7, 1031}, {257, 3, 1000}, {16, 32, 64}};   // the last: whole 16-wide tiles
         List<Arguments> out = new ArrayList<>();
         for (String dt : new String[] {"F32", "F16", "BF16"})
             for (int[] s : sizes)
@@ -120,7 +121,7 @@ public abstract class BackendContractTest {
     @ParameterizedTest @MethodSource("shapes")
     void addAndMulOfTheSameShape(int[] shape) {
         Random rnd = new Random(shape.length);
-        int len = (int) dev.jground.tensor.Shapes.numel(shape);
+        int len = (int) Shapes.numel(shape);
         float[] x = random(rnd, len, 3), z = random(rnd, len, 3);
         Tensor a = b.upload(x, shape), c = b.upload(z, shape);
         assertArrayEquals(addRef(x, z, len), b.download(b.add(a, c)), 0f);
@@ -131,7 +132,7 @@ public abstract class BackendContractTest {
     @ParameterizedTest @MethodSource("shapes")
     void addAndMulBroadcastOneRow(int[] shape) {
         Random rnd = new Random(10 + shape.length);
-        int len = (int) dev.jground.tensor.Shapes.numel(shape), d = shape[shape.length - 1];
+        int len = (int) Shapes.numel(shape), d = shape[shape.length - 1];
         float[] x = random(rnd, len, 3), row = random(rnd, d, 3);
         Tensor a = b.upload(x, shape), r = b.upload(row, d);
         assertArrayEquals(addRef(x, row, d), b.download(b.add(a, r)), 0f);
@@ -147,7 +148,7 @@ public abstract class BackendContractTest {
 
     @ParameterizedTest @MethodSource("shapes")
     void scaleMultipliesEveryElement(int[] shape) {
-        int len = (int) dev.jground.tensor.Shapes.numel(shape);
+        int len = (int) Shapes.numel(shape);
         float[] x = random(new Random(20), len, 5);
         float[] want = new float[len];
         for (int i = 0; i < len; i++) want[i] = x[i] * -0.375f;

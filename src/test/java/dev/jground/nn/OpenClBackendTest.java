@@ -109,7 +109,7 @@ class OpenClBackendTest extends BackendContractTest {
         ClDevice d = cl().context().device();
         assertEquals(d, OpenCl.devices().get(d.index()));
         assertFalse(d.name().isEmpty());
-        assertTrue(d.computeUnits() > 0 && d.globalMemBytes() > 0 && d.maxWorkGroupSize() > 0, d.summary());
+        assertTrue(d.computeUnits() > 0 && d.globalMemBytes() > 0 && d.maxWorkGroupSize() > 0, d.toString());
         assertTrue(d.version().startsWith("OpenCL "), d.version());
         assertThrows(IllegalArgumentException.class, () -> OpenCl.device(OpenCl.devices().size()));
     }
