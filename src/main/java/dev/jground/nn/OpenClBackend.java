@@ -1,0 +1,182 @@
+package dev.jground.nn;
+
+import dev.jground.tensor.DType;
+import dev.jground.tensor.Half;
+import dev.jground.tensor.Shapes;
+import dev.jground.tensor.TensorView;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+
+/**
+ * The OpenCL backend, minimal for now: matmul (F32, F16 and BF16 weights), add, mul, scale and
+ * softmax. Tensors live in device buffers; each op enqueues one kernel on the context's
+ * in-order queue and returns a new buffer, so nothing comes back to the host until
+ * {@link #download}. Weights are uploaded once in their stored dtype and widened in the kernels.
+ */
+public final class OpenClBackend implements Backend {
+
+    private static final int SOFTMAX_GROUP = 256;
+
+    private final ClContext ctx;
+
+    public OpenClBackend(ClContext ctx) { this.ctx = ctx; }
+
+    /** A backend on its own context on device {@code index} of {@link OpenCl#devices()}. */
+    public static OpenClBackend open(int index) { return new OpenClBackend(ClContext.open(index)); }
+
+    @Override public String name() { return "opencl:" + ctx.device().name(); }
+
+    public ClContext context() { return ctx; }
+
+    /** Host-device copies so far; ops between an upload and a download add none. */
+    public ClContext.Transfers stats() { return ctx.transfers(); }
+
+    // ---- moving data -------------------------------------------------------------------
+
+    @Override public Tensor upload(float[] data, int... shape) {
+        if (data.length != Shapes.numel(shape))
+            throw new IllegalArgumentException("upload: " + data.length + " values for shape " + Shapes.str(shape)
+                    + " (" + Shapes.numel(shape) + " elements)");
+        return new ClTensor(ctx, ctx.write(MemorySegment.ofArray(data)), DType.F32, shape);
+    }
+
+    @Override public Tensor weight(TensorView view) {
+        DType t = view.dtype();
+        if (t != DType.F32 && t != DType.F16 && t != DType.BF16)
+            throw new IllegalArgumentException("opencl backend: tensor '" + view.name() + "' is " + t
+                    + "; weights must be F32, F16 or BF16");
+        return new ClTensor(ctx, ctx.write(view.data()), t, view.shape());
+    }
+
+    @Override public float[] download(Tensor t) {
+        ClTensor c = own(t, "download");
+        int n = Math.toIntExact(c.numel());
+        if (c.dtype() == DType.F32) {
+            float[] out = new float[n];
+            ctx.read(c.mem(), MemorySegment.ofArray(out));
+            return out;
+        }
+        try (Arena arena = Arena.ofConfined()) {   // a 16-bit weight: widen on the host
+            MemorySegment bits = arena.allocate((long) n * 2, 2);
+            ctx.read(c.mem(), bits);
+            float[] out = new float[n];
+            for (int i = 0; i < n; i++) {
+                short h = bits.get(TensorView.I16, 2L * i);
+                out[i] = c.dtype() == DType.F16 ? Half.f16ToF32(h) : Half.bf16ToF32(h);
+            }
+            return out;
+        }
+    }
+
+    @Override public Tensor reshape(Tensor t, int... shape) {
+        ClTensor c = own(t, "reshape");
+        if (Shapes.numel(shape) != c.numel())
+            throw new IllegalArgumentException("reshape: " + Shapes.str(c.shape()) + " has " + c.numel()
+                    + " elements, " + Shapes.str(shape) + " has " + Shapes.numel(shape));
+        return c.view(shape);
+    }
+
+    // ---- ops ---------------------------------------------------------------------------
+
+    @Override public Tensor matmul(Tensor x, Tensor w, Tensor bias) {
+        ClTensor cx = own(x, "matmul x"), cw = own(w, "matmul weight");
+        ClTensor cb = bias == null ? null : own(bias, "matmul bias");
+        int[] xs = cx.shape(), ws = cw.shape();
+        if (ws.length != 2)
+            throw new IllegalArgumentException("matmul: weight must be [N, K], got " + Shapes.str(ws));
+        int n = ws[0], k = ws[1], m = Shapes.rows(xs);
+        if (xs.length == 0 || Shapes.last(xs) != k)
+            throw new IllegalArgumentException("matmul: x " + Shapes.str(xs) + " does not end in K = " + k
+                    + " of weight " + Shapes.str(ws));
+        if (cb != null && cb.numel() != n)
+            throw new IllegalArgumentException("matmul: bias " + Shapes.str(cb.shape()) + " does not have N = " + n
+                    + " elements of weight " + Shapes.str(ws));
+        int[] ys = xs.clone();
+        ys[ys.length - 1] = n;
+        ClTensor y = output(ys);
+        long tile = ctx.matmulTile();
+        ctx.run(ctx.kernel("matmul", "matmul"),
+                new long[] {roundUp(n, tile), roundUp(m, tile)}, new long[] {tile, tile},
+                y, cx, cx.dtypeCode(), cw, cw.dtypeCode(),
+                cb == null ? cw : cb, cb == null ? 0 : cb.dtypeCode(), cb == null ? 0 : 1, m, n, k);
+        return y;
+    }
+
+    @Override public Tensor add(Tensor a, Tensor b) { return binary("add", a, b); }
+
+    @Override public Tensor mul(Tensor a, Tensor b) { return binary("mul", a, b); }
+
+    @Override public Tensor scale(Tensor a, float s) {
+        ClTensor ca = own(a, "scale");
+        ClTensor y = output(ca.shape());
+        ctx.run(ctx.kernel("elementwise", "scale"), new long[] {ca.numel()}, null, y, ca, ca.dtypeCode(), s);
+        return y;
+    }
+
+    @Override public Tensor softmax(Tensor x) {
+        ClTensor cx = own(x, "softmax");
+        int[] s = cx.shape();
+        int d = Shapes.last(s), rows = Shapes.rows(s);
+        ClTensor y = output(s);
+        if (d == 0) return y;
+        long group = Math.min(SOFTMAX_GROUP, Long.highestOneBit(ctx.device().maxWorkGroupSize()));
+        ctx.run(ctx.kernel("softmax", "softmax"), new long[] {rows * group}, new long[] {group},
+                y, cx, cx.dtypeCode(), d, new ClContext.Local(group * Float.BYTES));
+        return y;
+    }
+
+    private Tensor binary(String op, Tensor a, Tensor b) {
+        ClTensor ca = own(a, op + " a"), cb = own(b, op + " b");
+        int[] as = ca.shape(), bs = cb.shape();
+        int bcols;
+        if (Arrays.equals(as, bs)) bcols = 0;
+        else if (bs.length == 1 && as.length > 0 && bs[0] == Shapes.last(as)) bcols = bs[0];
+        else throw new IllegalArgumentException(op + ": b " + Shapes.str(bs) + " is neither a's shape " + Shapes.str(as)
+                + " nor one row [" + Shapes.last(as) + "]");
+        ClTensor y = output(as);
+        ctx.run(ctx.kernel("elementwise", op), new long[] {ca.numel()}, null,
+                y, ca, ca.dtypeCode(), cb, cb.dtypeCode(), bcols);
+        return y;
+    }
+
+    private ClTensor output(int[] shape) {
+        return new ClTensor(ctx, ctx.allocate(Shapes.numel(shape) * Float.BYTES), DType.F32, shape);
+    }
+
+    private ClTensor own(Tensor t, String what) {
+        if (t == null) throw new IllegalArgumentException("opencl backend: " + what + " is null");
+        if (!(t instanceof ClTensor c) || c.context() != ctx)
+            throw new IllegalArgumentException("opencl backend: " + what + " (" + t + ") is not a tensor of this backend");
+        return c;
+    }
+
+    private static long roundUp(long v, long to) { return (v + to - 1) / to * to; }
+
+    // ---- not yet: the full OpenCL backend is a later issue ------------------------------
+
+    private static UnsupportedOperationException later(String op) {
+        return new UnsupportedOperationException("opencl backend: " + op
+                + " is not implemented yet (the full OpenCL backend is a later issue)");
+    }
+
+    @Override public Tensor layerNorm(Tensor x, Tensor weight, Tensor bias, float eps) { throw later("layerNorm"); }
+    @Override public Tensor rmsNorm(Tensor x, Tensor weight, float eps) { throw later("rmsNorm"); }
+    @Override public Tensor groupNorm(Tensor x, int groups, Tensor weight, Tensor bias, float eps) { throw later("groupNorm"); }
+    @Override public Tensor gelu(Tensor x) { throw later("gelu"); }
+    @Override public Tensor geluTanh(Tensor x) { throw later("geluTanh"); }
+    @Override public Tensor quickGelu(Tensor x) { throw later("quickGelu"); }
+    @Override public Tensor silu(Tensor x) { throw later("silu"); }
+    @Override public Tensor swiglu(Tensor gate, Tensor up) { throw later("swiglu"); }
+    @Override public Tensor rope(Tensor x, int heads, int pos0, float theta) { throw later("rope"); }
+    @Override public Tensor attention(Tensor q, Tensor k, Tensor v, int heads, int kvHeads, float scale,
+                                      boolean causal, float[] probs) { throw later("attention"); }
+    @Override public Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int stride, int padding) { throw later("conv2d"); }
+    @Override public Tensor convTranspose2x2(Tensor x, Tensor weight, Tensor bias) { throw later("convTranspose2x2"); }
+    @Override public Tensor upsampleNearest(Tensor x, int outH, int outW) { throw later("upsampleNearest"); }
+    @Override public Tensor upsampleBilinear(Tensor x, int outH, int outW, boolean alignCorners) { throw later("upsampleBilinear"); }
+    @Override public Tensor resizeBicubic(Tensor x, int outH, int outW, boolean alignCorners) { throw later("resizeBicubic"); }
+
+    @Override public void close() { ctx.close(); }
+}

@@ -1,0 +1,253 @@
+package dev.jground.nn;
+
+import dev.jground.tensor.DType;
+import dev.jground.tensor.Half;
+import dev.jground.tensor.Shapes;
+import dev.jground.tensor.TensorView;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * What every {@link Backend} must do for the ops models are written in, checked against plain
+ * scalar twins below on odd sizes. A backend's test extends this and says how to make one;
+ * {@link #backend()} is called once per test class, and the backend is closed after it.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+public abstract class BackendContractTest {
+
+    protected abstract Backend backend();
+
+    protected Backend b;
+
+    @BeforeAll void open() { b = backend(); }
+
+    @AfterAll void close() { if (b != null) b.close(); }
+
+    // ---- moving data -------------------------------------------------------------------
+
+    @Test void uploadThenDownloadGivesTheSameValues() {
+        for (int[] shape : new int[][] {{1}, {3, 7}, {2, 3, 33}, {1031}}) {
+            float[] data = random(new Random(shape.length), (int) Shapes.numel(shape), 10);
+            Tensor t = b.upload(data, shape);
+            assertArrayEquals(shape, t.shape());
+            assertEquals(DType.F32, t.dtype());
+            assertArrayEquals(data, b.download(t));
+        }
+    }
+
+    @Test void uploadRejectsAWrongValueCount() {
+        assertThrows(IllegalArgumentException.class, () -> b.upload(new float[5], 2, 3));
+    }
+
+    @ParameterizedTest @ValueSource(strings = {"F32", "F16", "BF16"})
+    void weightsKeepTheirDtypeAndDownloadWidened(String dtype) {
+        DType t = DType.valueOf(dtype);
+        Weights w = weights(t, new Random(3), 3, 7, 2);
+        Tensor dev = b.weight(w.view);
+        assertEquals(t, dev.dtype());
+        assertArrayEquals(new int[] {3, 7}, dev.shape());
+        assertArrayEquals(w.values, b.download(dev));
+    }
+
+    @Test void reshapeKeepsTheDataUnderANewShape() {
+        float[] data = random(new Random(4), 12, 1);
+        Tensor t = b.upload(data, 2, 6);
+        Tensor r = b.reshape(t, 3, 4);
+        assertArrayEquals(new int[] {3, 4}, r.shape());
+        assertArrayEquals(data, b.download(r));
+        float[] row = random(new Random(5), 4, 1);
+        assertArrayEquals(addRef(data, row, 4), b.download(b.add(r, b.upload(row, 4))), 1e-6f);
+        assertThrows(IllegalArgumentException.class, () -> b.reshape(t, 5, 2));
+    }
+
+    // ---- matmul ------------------------------------------------------------------------
+
+    static Stream<Arguments> matmulCases() {
+        int[][] sizes = {{1, 1, 1}, {1, 3, 7}, {3, 7, 33}, {7, 33, 257}, {33, 257, 7}, {3, 1031, 33}, {1, 7, 1031}, {257, 3, 1000}, {16, 32, 64}};   // the last: whole 16-wide tiles
+        List<Arguments> out = new ArrayList<>();
+        for (String dt : new String[] {"F32", "F16", "BF16"})
+            for (int[] s : sizes)
+                for (boolean bias : new boolean[] {false, true})
+                    out.add(Arguments.of(dt, s[0], s[1], s[2], bias));
+        return out.stream();
+    }
+
+    @ParameterizedTest(name = "{0} m={1} n={2} k={3} bias={4}") @MethodSource("matmulCases")
+    void matmulMatchesTheScalarTwin(String dtype, int m, int n, int k, boolean withBias) {
+        DType t = DType.valueOf(dtype);
+        Random rnd = new Random(m * 31L + n * 7L + k);
+        float[] x = random(rnd, m * k, 1);
+        Weights w = weights(t, rnd, n, k, 1);
+        Weights bias = withBias ? vector(t, rnd, n, 1) : null;
+        Tensor y = b.matmul(b.upload(x, m, k), b.weight(w.view),
+                withBias ? b.weight(bias.view) : null);
+        assertArrayEquals(new int[] {m, n}, y.shape());
+        assertMatmul(x, w.values, withBias ? bias.values : null, m, n, k, b.download(y));
+    }
+
+    @Test void matmulKeepsLeadingDimensions() {
+        Random rnd = new Random(6);
+        int k = 33, n = 7;
+        float[] x = random(rnd, 2 * 3 * k, 1);
+        Weights w = weights(DType.F16, rnd, n, k, 1);
+        Tensor y = b.matmul(b.upload(x, 2, 3, k), b.weight(w.view), null);
+        assertArrayEquals(new int[] {2, 3, n}, y.shape());
+        assertMatmul(x, w.values, null, 6, n, k, b.download(y));
+    }
+
+    @Test void matmulRejectsMismatchedK() {
+        Weights w = weights(DType.F32, new Random(7), 3, 5, 1);
+        assertThrows(IllegalArgumentException.class, () -> b.matmul(b.upload(new float[8], 2, 4), b.weight(w.view), null));
+    }
+
+    // ---- elementwise -------------------------------------------------------------------
+
+    static Stream<int[]> shapes() { return Stream.of(new int[] {1}, new int[] {3, 7}, new int[] {33, 257}, new int[] {2, 3, 1031}); }
+
+    @ParameterizedTest @MethodSource("shapes")
+    void addAndMulOfTheSameShape(int[] shape) {
+        Random rnd = new Random(shape.length);
+        int len = (int) Shapes.numel(shape);
+        float[] x = random(rnd, len, 3), z = random(rnd, len, 3);
+        Tensor a = b.upload(x, shape), c = b.upload(z, shape);
+        assertArrayEquals(addRef(x, z, len), b.download(b.add(a, c)), 0f);
+        assertArrayEquals(mulRef(x, z, len), b.download(b.mul(a, c)), 0f);
+        assertArrayEquals(shape, b.add(a, c).shape());
+    }
+
+    @ParameterizedTest @MethodSource("shapes")
+    void addAndMulBroadcastOneRow(int[] shape) {
+        Random rnd = new Random(10 + shape.length);
+        int len = (int) Shapes.numel(shape), d = shape[shape.length - 1];
+        float[] x = random(rnd, len, 3), row = random(rnd, d, 3);
+        Tensor a = b.upload(x, shape), r = b.upload(row, d);
+        assertArrayEquals(addRef(x, row, d), b.download(b.add(a, r)), 0f);
+        assertArrayEquals(mulRef(x, row, d), b.download(b.mul(a, r)), 0f);
+        assertArrayEquals(shape, b.mul(a, r).shape());
+    }
+
+    @Test void addRejectsAnotherShape() {
+        Tensor a = b.upload(new float[6], 2, 3);
+        assertThrows(IllegalArgumentException.class, () -> b.add(a, b.upload(new float[2], 2)));
+        assertThrows(IllegalArgumentException.class, () -> b.mul(a, b.upload(new float[6], 3, 2)));
+    }
+
+    @ParameterizedTest @MethodSource("shapes")
+    void scaleMultipliesEveryElement(int[] shape) {
+        int len = (int) Shapes.numel(shape);
+        float[] x = random(new Random(20), len, 5);
+        float[] want = new float[len];
+        for (int i = 0; i < len; i++) want[i] = x[i] * -0.375f;
+        assertArrayEquals(want, b.download(b.scale(b.upload(x, shape), -0.375f)), 0f);
+    }
+
+    // ---- softmax -----------------------------------------------------------------------
+
+    @ParameterizedTest @ValueSource(ints = {1, 3, 7, 33, 257, 1031})
+    void softmaxMatchesTheScalarTwin(int d) {
+        int rows = 5;
+        float[] x = random(new Random(d), rows * d, 8);
+        assertSoftmax(x, d, b.download(b.softmax(b.upload(x, rows, d))));
+    }
+
+    @Test void softmaxOfLargeLogitsDoesNotOverflow() {
+        int d = 33;
+        float[] x = random(new Random(9), 3 * d, 50);
+        for (int i = 0; i < x.length; i++) x[i] += i < d ? 1000f : i < 2 * d ? -1000f : 88.8f;   // exp(89) is +inf in float
+        float[] y = b.download(b.softmax(b.upload(x, 3, d)));
+        for (float v : y) assertTrue(Float.isFinite(v), "softmax produced " + v);
+        assertSoftmax(x, d, y);
+    }
+
+    @Test void softmaxKeepsTheShapeOfHigherRanks() {
+        float[] x = random(new Random(11), 2 * 3 * 7, 4);
+        Tensor y = b.softmax(b.upload(x, 2, 3, 7));
+        assertArrayEquals(new int[] {2, 3, 7}, y.shape());
+        assertSoftmax(x, 7, b.download(y));
+    }
+
+    // ---- scalar twins and helpers ------------------------------------------------------
+
+    static float[] addRef(float[] a, float[] b, int bLen) {
+        float[] y = new float[a.length];
+        for (int i = 0; i < a.length; i++) y[i] = a[i] + b[i % bLen];
+        return y;
+    }
+
+    static float[] mulRef(float[] a, float[] b, int bLen) {
+        float[] y = new float[a.length];
+        for (int i = 0; i < a.length; i++) y[i] = a[i] * b[i % bLen];
+        return y;
+    }
+
+    /** y = x·wᵀ + bias in double; each element may differ by float rounding of a sum of |terms|. */
+    static void assertMatmul(float[] x, float[] w, float[] bias, int m, int n, int k, float[] got) {
+        assertEquals(m * n, got.length);
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++) {
+                double sum = bias == null ? 0 : bias[j], mag = Math.abs(sum);
+                for (int t = 0; t < k; t++) {
+                    sum += (double) x[i * k + t] * w[j * k + t];
+                    mag += Math.abs((double) x[i * k + t] * w[j * k + t]);
+                }
+                double tol = 1e-6 * (Math.sqrt(k) + 2) * mag + 1e-6;   // ~20x the typical float error
+                assertEquals(sum, got[i * n + j], tol, "y[" + i + ", " + j + "] of m=" + m + " n=" + n + " k=" + k);
+            }
+    }
+
+    /** torch.softmax in double, max-subtracted. */
+    static void assertSoftmax(float[] x, int d, float[] got) {
+        assertEquals(x.length, got.length);
+        for (int r = 0; r < x.length / d; r++) {
+            double mx = Double.NEGATIVE_INFINITY, sum = 0;
+            for (int c = 0; c < d; c++) mx = Math.max(mx, x[r * d + c]);
+            for (int c = 0; c < d; c++) sum += Math.exp(x[r * d + c] - mx);
+            for (int c = 0; c < d; c++) {
+                double want = Math.exp(x[r * d + c] - mx) / sum;
+                assertEquals(want, got[r * d + c], 4e-6 * want + 1e-7, "row " + r + " col " + c + " of width " + d);
+            }
+        }
+    }
+
+    static float[] random(Random rnd, int n, float scale) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) v[i] = (float) (rnd.nextGaussian() * scale);
+        return v;
+    }
+
+    /** A weight [rows, cols] stored as {@code dtype} in a heap segment, and its exact values widened to float. */
+    record Weights(TensorView view, float[] values) {}
+
+    static Weights weights(DType dtype, Random rnd, int rows, int cols, float scale) {
+        return stored(dtype, random(rnd, rows * cols, scale), rows, cols);
+    }
+
+    /** A weight vector [n] (a bias, a norm weight) stored as {@code dtype}. */
+    static Weights vector(DType dtype, Random rnd, int n, float scale) {
+        return stored(dtype, random(rnd, n, scale), n);
+    }
+
+    private static Weights stored(DType dtype, float[] v, int... shape) {
+        if (dtype == DType.F32) return new Weights(new TensorView("w", dtype, shape, MemorySegment.ofArray(v.clone())), v);
+        short[] bits = new short[v.length];
+        for (int i = 0; i < v.length; i++) {
+            bits[i] = dtype == DType.F16 ? Half.f32ToF16(v[i]) : Half.f32ToBf16(v[i]);
+            v[i] = dtype == DType.F16 ? Half.f16ToF32(bits[i]) : Half.bf16ToF32(bits[i]);
+        }
+        return new Weights(new TensorView("w", dtype, shape, MemorySegment.ofArray(bits)), v);
+    }
+}

@@ -1,0 +1,116 @@
+package dev.jground.nn;
+
+import dev.jground.tensor.DType;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The backend contract on OpenCL (PoCL in CI), plus what only a device backend has to show. */
+class OpenClBackendTest extends BackendContractTest {
+
+    /**
+     * Device {@code -Djground.opencl.device=N} (default 0). Without an OpenCL runtime the tests
+     * are skipped, except under CI, which installs PoCL, so there a missing runtime is a failure.
+     */
+    static OpenClBackend openOrSkip() {
+        try {
+            return OpenClBackend.open(Integer.getInteger("jground.opencl.device", 0));
+        } catch (OpenCl.NoRuntimeException e) {
+            if (System.getenv("CI") != null) throw new AssertionError("CI is set, so OpenCL must be installed: " + e.getMessage(), e);
+            Assumptions.abort("skipped, " + e.getMessage());
+            throw e;
+        }
+    }
+
+    @Override protected Backend backend() { return openOrSkip(); }
+
+    private OpenClBackend cl() { return (OpenClBackend) b; }
+
+    @Test void aChainOfOpsUploadsEachInputOnceAndDownloadsOnce() {
+        Random rnd = new Random(1);
+        int m = 7, n = 33, k = 257;
+        float[] x = random(rnd, m * k, 1), residual = random(rnd, m * n, 1);
+        Weights w = weights(DType.F16, rnd, n, k, 1), bias = vector(DType.F16, rnd, n, 1);
+
+        ClContext.Transfers before = cl().stats();
+        Tensor y = b.softmax(b.add(b.matmul(b.upload(x, m, k), b.weight(w.view()), b.weight(bias.view())), b.upload(residual, m, n)));
+        ClContext.Transfers queued = cl().stats();
+        float[] got = b.download(y);
+        ClContext.Transfers after = cl().stats();
+
+        assertEquals(4, queued.uploads() - before.uploads(), "x, weight, bias and residual, each once");
+        assertEquals((long) m * k * 4 + (long) n * k * 2 + n * 2 + (long) m * n * 4, queued.uploadBytes() - before.uploadBytes());
+        assertEquals(0, queued.downloads() - before.downloads(), "no op reads anything back");
+        assertEquals(1, after.downloads() - before.downloads());
+        assertEquals((long) m * n * 4, after.downloadBytes() - before.downloadBytes());
+        assertEquals(queued.uploads(), after.uploads());
+
+        float[] logits = new float[m * n];
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++) {
+                double s = bias.values()[j];
+                for (int t = 0; t < k; t++) s += (double) x[i * k + t] * w.values()[j * k + t];
+                logits[i * n + j] = (float) s + residual[i * n + j];
+            }
+        float[] want = new float[m * n];
+        for (int i = 0; i < m; i++) {
+            double mx = Double.NEGATIVE_INFINITY, sum = 0;
+            for (int j = 0; j < n; j++) mx = Math.max(mx, logits[i * n + j]);
+            for (int j = 0; j < n; j++) sum += Math.exp(logits[i * n + j] - mx);
+            for (int j = 0; j < n; j++) want[i * n + j] = (float) (Math.exp(logits[i * n + j] - mx) / sum);
+        }
+        assertArrayEquals(want, got, 1e-4f);
+    }
+
+    @Test void addReadsASixteenBitRowWithoutConverting() {
+        Random rnd = new Random(2);
+        float[] x = random(rnd, 3 * 7, 1);
+        Weights row = vector(DType.BF16, rnd, 7, 1);
+        assertArrayEquals(addRef(x, row.values(), 7), b.download(b.add(b.upload(x, 3, 7), b.weight(row.view()))), 0f);
+    }
+
+    @Test void aReshapeOutlivesTheTensorItCameFrom() {
+        float[] data = random(new Random(3), 6, 1);
+        Tensor t = b.upload(data, 2, 3);
+        Tensor r = b.reshape(t, 6);
+        t.close();
+        assertThrows(IllegalStateException.class, () -> b.download(t));
+        assertArrayEquals(data, b.download(r));
+        r.close();
+    }
+
+    @Test void otherOpsSayTheyComeLater() {
+        Tensor x = b.upload(new float[4], 2, 2);
+        var e = assertThrows(UnsupportedOperationException.class, () -> b.rmsNorm(x, x, 1e-6f));
+        assertEquals("opencl backend: rmsNorm is not implemented yet (the full OpenCL backend is a later issue)", e.getMessage());
+    }
+
+    @Test void aTensorFromElsewhereIsRejected() {
+        Tensor foreign = new Tensor() {
+            @Override public int[] shape() { return new int[] {2}; }
+            @Override public DType dtype() { return DType.F32; }
+        };
+        var e = assertThrows(IllegalArgumentException.class, () -> b.scale(foreign, 2f));
+        assertTrue(e.getMessage().contains("not a tensor of this backend"), e.getMessage());
+    }
+
+    @Test void aBrokenKernelNamesTheDeviceAndQuotesTheBuildLog() {
+        ClContext ctx = cl().context();
+        var e = assertThrows(ClException.class,
+                () -> ctx.build("broken", "kernel void broken(global float *y) { y[0] = no_such_variable; }"));
+        assertTrue(e.getMessage().contains("building broken.cl for device '" + ctx.device().name() + "' failed"), e.getMessage());
+        assertTrue(e.getMessage().contains("no_such_variable"), e.getMessage());
+    }
+
+    @Test void devicesListsTheOneInUse() {
+        ClDevice d = cl().context().device();
+        assertEquals(d, OpenCl.devices().get(d.index()));
+        assertFalse(d.name().isEmpty());
+        assertTrue(d.computeUnits() > 0 && d.globalMemBytes() > 0 && d.maxWorkGroupSize() > 0, d.toString());
+        assertTrue(d.version().startsWith("OpenCL "), d.version());
+        assertThrows(IllegalArgumentException.class, () -> OpenCl.device(OpenCl.devices().size()));
+    }
+}
