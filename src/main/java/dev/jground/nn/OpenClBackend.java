@@ -78,6 +78,48 @@ public final class OpenClBackend implements Backend {
         return c.view(shape);
     }
 
+    @Override public Tensor transpose(Tensor x, int rows, int cols) {
+        ClTensor cx = own(x, "transpose");
+        if ((long) rows * cols != cx.numel())
+            throw new IllegalArgumentException("transpose: " + Shapes.str(cx.shape()) + " is not a [" + rows + ", " + cols + "] matrix");
+        ClTensor y = output(new int[] {cols, rows});
+        ctx.run(ctx.kernel("elementwise", "transpose"), new long[] {cols, rows}, null, y, cx, cx.dtypeCode(), rows, cols);
+        return y;
+    }
+
+    @Override public Tensor concat(Tensor... parts) {
+        if (parts.length == 0) throw new IllegalArgumentException("concat: nothing to concatenate");
+        int[] shape = own(parts[0], "concat part").shape();
+        int first = 0;
+        for (Tensor t : parts) {
+            int[] s = own(t, "concat part").shape();
+            if (s.length != shape.length || !Arrays.equals(s, 1, s.length, shape, 1, shape.length))
+                throw new IllegalArgumentException("concat: " + Shapes.str(s) + " does not stack onto " + Shapes.str(shape));
+            first += s[0];
+        }
+        shape[0] = first;
+        ClTensor y = output(shape);
+        int at = 0;
+        for (Tensor t : parts) {
+            ClTensor c = (ClTensor) t;
+            ctx.run(ctx.kernel("elementwise", "copy"), new long[] {c.numel()}, null, y, at, c, c.dtypeCode(), 0);
+            at += Math.toIntExact(c.numel());
+        }
+        return y;
+    }
+
+    @Override public Tensor slice(Tensor x, int from, int to) {
+        ClTensor cx = own(x, "slice");
+        int[] shape = cx.shape();
+        if (shape.length == 0 || from < 0 || to > shape[0] || from > to)
+            throw new IllegalArgumentException("slice: rows [" + from + ", " + to + ") of " + Shapes.str(shape));
+        int row = Math.toIntExact(cx.numel() / shape[0]);
+        shape[0] = to - from;
+        ClTensor y = output(shape);
+        ctx.run(ctx.kernel("elementwise", "copy"), new long[] {y.numel()}, null, y, 0, cx, cx.dtypeCode(), from * row);
+        return y;
+    }
+
     // ---- ops ---------------------------------------------------------------------------
 
     @Override public Tensor matmul(Tensor x, Tensor w, Tensor bias) {

@@ -63,6 +63,43 @@ public abstract class BackendContractTest {
         assertArrayEquals(w.values, b.download(dev));
     }
 
+    @ParameterizedTest @MethodSource("matrixShapes")
+    void transposeSwapsRowsAndColumns(int rows, int cols) {
+        float[] data = random(new Random(rows * 31 + cols), rows * cols, 5);
+        Tensor t = b.transpose(b.upload(data, rows, cols), rows, cols);
+        assertArrayEquals(new int[] {cols, rows}, t.shape());
+        float[] got = b.download(t);
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < cols; j++) assertEquals(data[i * cols + j], got[j * rows + i]);
+    }
+
+    static Stream<Arguments> matrixShapes() {
+        return Stream.of(Arguments.of(1, 1), Arguments.of(1, 7), Arguments.of(7, 1), Arguments.of(3, 33), Arguments.of(257, 5));
+    }
+
+    @Test void concatStacksAlongTheFirstDimensionAndSliceTakesRowsBack() {
+        float[] a = random(new Random(11), 2 * 7, 3), c = random(new Random(12), 5 * 7, 3);
+        Weights w = weights(DType.F16, new Random(13), 1, 7, 2);          // a weight row can be a part
+        Tensor all = b.concat(b.upload(a, 2, 7), b.weight(w.view), b.upload(c, 5, 7));
+        assertArrayEquals(new int[] {8, 7}, all.shape());
+        float[] got = b.download(all);
+        float[] expected = new float[8 * 7];
+        System.arraycopy(a, 0, expected, 0, 14);
+        System.arraycopy(w.values, 0, expected, 14, 7);
+        System.arraycopy(c, 0, expected, 21, 35);
+        assertArrayEquals(expected, got);
+        Tensor middle = b.slice(all, 2, 4);
+        assertArrayEquals(new int[] {2, 7}, middle.shape());
+        assertArrayEquals(java.util.Arrays.copyOfRange(expected, 14, 28), b.download(middle));
+        assertEquals(0, b.slice(all, 3, 3).numel());
+    }
+
+    @Test void concatAndSliceRejectMisfits() {
+        assertThrows(IllegalArgumentException.class, () -> b.concat(b.upload(new float[6], 2, 3), b.upload(new float[4], 2, 2)));
+        assertThrows(IllegalArgumentException.class, () -> b.slice(b.upload(new float[6], 2, 3), 1, 3));
+        assertThrows(IllegalArgumentException.class, () -> b.transpose(b.upload(new float[6], 2, 3), 4, 2));
+    }
+
     @Test void reshapeKeepsTheDataUnderANewShape() {
         float[] data = random(new Random(4), 12, 1);
         Tensor t = b.upload(data, 2, 6);

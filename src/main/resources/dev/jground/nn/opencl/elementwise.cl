@@ -15,3 +15,15 @@ kernel void scale(global float *y, global const void *a, int adt, float s) {
     size_t i = get_global_id(0);
     y[i] = ld(a, adt, i) * s;
 }
+
+// y[yoff + i] = a[aoff + i]: slice and concat (a part may be a weight in any dtype)
+kernel void copy(global float *y, int yoff, global const void *a, int adt, int aoff) {
+    size_t i = get_global_id(0);
+    y[yoff + i] = ld(a, adt, aoff + i);
+}
+
+// y [cols, rows] = transpose of a [rows, cols]; global size (cols, rows)
+kernel void transpose(global float *y, global const void *a, int adt, int rows, int cols) {
+    size_t j = get_global_id(0), i = get_global_id(1);
+    y[j * rows + i] = ld(a, adt, i * cols + j);
+}
