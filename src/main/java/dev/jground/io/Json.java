@@ -207,7 +207,7 @@ public final class Json {
             while (isDigit(peek())) pos++;
         }
         String s = text.substring(start, pos);
-        if (integral && pos - start <= 19) {
+        if (integral && pos - start <= 20) {   // 19 digits and a sign
             try { return Long.parseLong(s); } catch (NumberFormatException tooBig) { /* falls through to double */ }
         }
         return Double.parseDouble(s);

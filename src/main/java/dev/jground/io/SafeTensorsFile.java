@@ -75,9 +75,9 @@ public final class SafeTensorsFile implements AutoCloseable {
                 throw new SafeTensorsException(name + ": header length " + n + " runs past the end of the file ("
                         + size + " bytes)");
             ByteBuffer headerBytes = readFully(ch, 8, (int) n);
-            String text = Json.decodeUtf8(headerBytes.array(), name + ": header");
             Object header;
             try {
+                String text = Json.decodeUtf8(headerBytes.array(), name + ": header");
                 header = Json.parse(text, name + ": header", true);
             } catch (JsonException e) {
                 throw new SafeTensorsException(e.getMessage(), e);
