@@ -83,7 +83,7 @@ public final class Checkpoint implements AutoCloseable {
             index = JsonObject.parse(indexFile);
             weightMap = index.object("weight_map").map();
         } catch (JsonException e) {
-            throw new SafeTensorsException(indexFile + ": " + e.getMessage(), e);
+            throw new SafeTensorsException(e.getMessage(), e);   // already names the index file
         }
         if (weightMap.isEmpty()) throw new SafeTensorsException(indexFile + ": weight_map is missing or empty");
 
