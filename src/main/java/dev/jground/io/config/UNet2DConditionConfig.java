@@ -4,6 +4,7 @@ import dev.jground.io.JsonException;
 import dev.jground.io.JsonObject;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -59,7 +60,7 @@ public record UNet2DConditionConfig(
             return v;
         }
         int[] v = new int[blocks];
-        java.util.Arrays.fill(v, c.integer(key, def));
+        Arrays.fill(v, c.integer(key, def));
         return v;
     }
 
