@@ -2,7 +2,7 @@ package dev.jground.cli;
 
 import dev.jground.image.ClipImageProcessor;
 import dev.jground.image.RgbImage;
-import dev.jground.io.ClipVisionConfig;
+import dev.jground.io.config.ClipVisionConfig;
 import dev.jground.model.clip.ClipPreprocessorConfig;
 import dev.jground.model.Weights;
 import dev.jground.model.clip.ClipVisionModel;

@@ -2,7 +2,7 @@ package dev.jground.cli;
 
 import dev.jground.io.Checkpoint;
 import dev.jground.io.JsonObject;
-import dev.jground.io.ModelKind;
+import dev.jground.io.config.ModelKind;
 import dev.jground.io.SafeTensorsFile;
 import dev.jground.tensor.TensorView;
 

@@ -1,6 +1,6 @@
 package dev.jground.cli;
 
-import dev.jground.io.ModelKind;
+import dev.jground.io.config.ModelKind;
 import dev.jground.nn.Backend;
 import dev.jground.tensor.TensorView;
 

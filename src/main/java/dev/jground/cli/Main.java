@@ -1,5 +1,8 @@
 package dev.jground.cli;
 
+import dev.jground.io.JsonException;
+import dev.jground.io.SafeTensorsException;
+
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -44,7 +47,7 @@ public final class Main {
             err.println("jground " + verb + ": " + e.getMessage() + " (jground help lists the verbs)");
             return 2;
         } catch (IOException | UncheckedIOException | IllegalArgumentException | IllegalStateException
-                 | UnsupportedOperationException e) {
+                 | UnsupportedOperationException | SafeTensorsException | JsonException e) {
             err.println("jground " + verb + ": " + e.getMessage());
             return 2;
         }

@@ -46,11 +46,11 @@ public final class Verify {
     /** Verifies one case, printing a line per output. */
     public static Tally verify(GoldenCase c, Backend backend, PrintStream out) throws IOException {
         List<String> outputs = c.outputs();
-        out.printf(Locale.ROOT, "case %s: %s on %s, %d outputs%n", c.name(), c.kind().displayName(), backend.name(), outputs.size());
+        out.printf(Locale.ROOT, "case %s: %s on %s, %d outputs%n", c.name(), c.kind().humanName(), backend.name(), outputs.size());
         Optional<GoldenRunner> runner = GoldenRunner.forKind(c.kind());
         if (runner.isEmpty()) {
             for (String name : outputs)
-                out.printf(Locale.ROOT, "%-40s SKIP  %s is not implemented yet%n", name, c.kind().displayName());
+                out.printf(Locale.ROOT, "%-40s SKIP  %s is not implemented yet%n", name, c.kind().humanName());
             return new Tally(0, 0, outputs.size());
         }
         Map<String, TensorView> produced;

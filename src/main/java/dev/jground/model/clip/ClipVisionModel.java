@@ -1,6 +1,6 @@
 package dev.jground.model.clip;
 
-import dev.jground.io.ClipVisionConfig;
+import dev.jground.io.config.ClipVisionConfig;
 import dev.jground.model.LayerNorm;
 import dev.jground.model.Weights;
 import dev.jground.nn.Backend;
