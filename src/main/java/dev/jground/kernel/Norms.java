@@ -22,7 +22,7 @@ public final class Norms {
         checkParam("layerNorm", "bias", bias, dim);
         for (int r = 0; r < rows; r++) {
             int off = r * dim;
-            double mean = sum(x, off, dim) / dim;
+            double mean = mean(x, off, dim);
             double var = sumSquaredDiff(x, off, dim, (float) mean) / dim;
             float rstd = (float) (1.0 / Math.sqrt(var + eps));
             affineRow(x, out, off, dim, (float) mean, lowPart(mean), rstd, weight, bias);
@@ -61,7 +61,7 @@ public final class Norms {
         long n = (long) perGroup * spatial;
         for (int g = 0; g < groups; g++) {
             int off = g * perGroup * spatial;
-            double mean = sum(x, off, (int) n) / n;
+            double mean = mean(x, off, (int) n);
             float rstd = (float) (1.0 / Math.sqrt(sumSquaredDiff(x, off, (int) n, (float) mean) / n + eps));
             for (int c = g * perGroup; c < (g + 1) * perGroup; c++)
                 affineChannel(x, out, c * spatial, spatial, (float) mean, lowPart(mean), rstd,
@@ -102,16 +102,21 @@ public final class Norms {
         for (; i < end; i++) out[i] = (x[i] - mean - meanLo) * scale + b;
     }
 
-    static double sum(float[] x, int off, int n) {
+    /**
+     * Mean of x[off, off + n), summed relative to x[off]: with values 1000 ± 2 the float block
+     * sums then carry the ±2, not the 1000 (whose rounding would swamp them).
+     */
+    static double mean(float[] x, int off, int n) {
+        float shift = x[off];
         double total = 0;
         int i = off, end = off + n;
         while (end - i >= BLOCK) {
             FloatVector acc = FloatVector.zero(S);
-            for (int blockEnd = i + BLOCK; i < blockEnd; i += S.length()) acc = acc.add(FloatVector.fromArray(S, x, i));
+            for (int blockEnd = i + BLOCK; i < blockEnd; i += S.length()) acc = acc.add(FloatVector.fromArray(S, x, i).sub(shift));
             total += acc.reduceLanes(VectorOperators.ADD);
         }
-        for (; i < end; i++) total += x[i];
-        return total;
+        for (; i < end; i++) total += x[i] - shift;
+        return shift + total / n;
     }
 
     /** Σ (x - mean)² over [off, off + n). */
