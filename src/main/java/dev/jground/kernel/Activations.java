@@ -1,0 +1,109 @@
+package dev.jground.kernel;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Elementwise activations with PyTorch's formulas, over x[0, n) into out[0, n) (out may be x).
+ * Each loop is written out rather than shared through a lambda so that the JIT keeps the
+ * vectors in registers; the tail is one masked iteration.
+ */
+public final class Activations {
+    private Activations() {}
+
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final float SQRT1_2 = 0.70710677f;                // M_SQRT1_2
+    private static final float TANH_BETA = 0.7978845608028654f;     // sqrt(2 / pi), PyTorch's kBeta
+    private static final float TANH_KAPPA = 0.044715f;
+
+    /** 0.5 x (1 + erf(x / √2)), PyTorch's exact GELU. */
+    public static void gelu(float[] x, float[] out, int n) {
+        check("gelu", x, out, n);
+        int i = 0;
+        for (int end = S.loopBound(n); i < end; i += S.length())
+            gelu(FloatVector.fromArray(S, x, i)).intoArray(out, i);
+        if (i < n) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            gelu(FloatVector.fromArray(S, x, i, m)).intoArray(out, i, m);
+        }
+    }
+
+    private static FloatVector gelu(FloatVector v) {
+        return v.mul(0.5f).mul(Erf.erf(v.mul(SQRT1_2)).add(1f));
+    }
+
+    /** 0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³))), PyTorch's approximate='tanh'. */
+    public static void geluTanh(float[] x, float[] out, int n) {
+        check("geluTanh", x, out, n);
+        int i = 0;
+        for (int end = S.loopBound(n); i < end; i += S.length())
+            geluTanh(FloatVector.fromArray(S, x, i)).intoArray(out, i);
+        if (i < n) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            geluTanh(FloatVector.fromArray(S, x, i, m)).intoArray(out, i, m);
+        }
+    }
+
+    private static FloatVector geluTanh(FloatVector v) {
+        FloatVector cube = v.mul(v).mul(v);
+        FloatVector inner = cube.mul(TANH_KAPPA).add(v).mul(TANH_BETA);
+        return v.mul(0.5f).mul(inner.lanewise(VectorOperators.TANH).add(1f));
+    }
+
+    /** x · sigmoid(1.702 x), CLIP's quick_gelu. */
+    public static void quickGelu(float[] x, float[] out, int n) {
+        check("quickGelu", x, out, n);
+        int i = 0;
+        for (int end = S.loopBound(n); i < end; i += S.length())
+            quickGelu(FloatVector.fromArray(S, x, i)).intoArray(out, i);
+        if (i < n) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            quickGelu(FloatVector.fromArray(S, x, i, m)).intoArray(out, i, m);
+        }
+    }
+
+    private static FloatVector quickGelu(FloatVector v) {
+        return v.mul(sigmoid(v.mul(1.702f)));
+    }
+
+    /** x · sigmoid(x) = x / (1 + e^-x). */
+    public static void silu(float[] x, float[] out, int n) {
+        check("silu", x, out, n);
+        int i = 0;
+        for (int end = S.loopBound(n); i < end; i += S.length())
+            silu(FloatVector.fromArray(S, x, i)).intoArray(out, i);
+        if (i < n) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            silu(FloatVector.fromArray(S, x, i, m)).intoArray(out, i, m);
+        }
+    }
+
+    /** silu(gate) · up, the LLaMA MLP product; out may be gate or up. */
+    public static void swiglu(float[] gate, float[] up, float[] out, int n) {
+        check("swiglu", gate, out, n);
+        if (up.length < n) throw new IllegalArgumentException("swiglu: up has " + up.length + " elements, need " + n);
+        int i = 0;
+        for (int end = S.loopBound(n); i < end; i += S.length())
+            silu(FloatVector.fromArray(S, gate, i)).mul(FloatVector.fromArray(S, up, i)).intoArray(out, i);
+        if (i < n) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            silu(FloatVector.fromArray(S, gate, i, m)).mul(FloatVector.fromArray(S, up, i, m)).intoArray(out, i, m);
+        }
+    }
+
+    // torch's x / (1 + exp(-x)): for x -> -inf the denominator is inf and the result -0, never NaN
+    private static FloatVector silu(FloatVector v) {
+        return v.div(v.neg().lanewise(VectorOperators.EXP).add(1f));
+    }
+
+    private static FloatVector sigmoid(FloatVector v) {
+        return FloatVector.broadcast(S, 1f).div(v.neg().lanewise(VectorOperators.EXP).add(1f));
+    }
+
+    private static void check(String op, float[] x, float[] out, int n) {
+        if (n < 0 || x.length < n || out.length < n)
+            throw new IllegalArgumentException(op + ": n = " + n + " but x has " + x.length + " and out " + out.length + " elements");
+    }
+}

@@ -1,0 +1,107 @@
+package dev.jground.kernel;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.Random;
+
+import static dev.jground.kernel.TestArrays.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+class AttentionTest {
+
+    private static final Parallel PAR = Parallel.of(3);
+
+    @AfterAll static void close() { PAR.close(); }
+
+    /** float64 twin: HF eager attention, mask as -inf before the softmax; returns out and fills probs. */
+    static double[] attention(float[] q, float[] k, float[] v, int tq, int tk, int heads, int kvHeads, int d,
+                              double scale, boolean causal, double[] probs) {
+        double[] out = new double[tq * heads * d];
+        for (int h = 0; h < heads; h++) {
+            int kvh = h / (heads / kvHeads);
+            for (int i = 0; i < tq; i++) {
+                double[] s = new double[tk];
+                double max = Double.NEGATIVE_INFINITY, sum = 0;
+                for (int j = 0; j < tk; j++) {
+                    double dot = 0;
+                    for (int c = 0; c < d; c++) dot += (double) q[(i * heads + h) * d + c] * k[(j * kvHeads + kvh) * d + c];
+                    s[j] = causal && j > tk - tq + i ? Double.NEGATIVE_INFINITY : dot * scale;
+                    max = Math.max(max, s[j]);
+                }
+                for (int j = 0; j < tk; j++) sum += s[j] = Math.exp(s[j] - max);
+                for (int j = 0; j < tk; j++) {
+                    double p = s[j] / sum;
+                    probs[(h * tq + i) * tk + j] = p;
+                    for (int c = 0; c < d; c++) out[(i * heads + h) * d + c] += p * v[(j * kvHeads + kvh) * d + c];
+                }
+            }
+        }
+        return out;
+    }
+
+    private static void check(int tq, int tk, int heads, int kvHeads, int d, boolean causal, Random r) {
+        String what = "tq=" + tq + " tk=" + tk + " heads=" + heads + "/" + kvHeads + " d=" + d + (causal ? " causal" : "");
+        float[] q = gaussian(r, tq * heads * d, 1, 0), k = gaussian(r, tk * kvHeads * d, 1, 0), v = gaussian(r, tk * kvHeads * d, 1, 0);
+        float scale = (float) (1 / Math.sqrt(d));
+        double[] wantProbs = new double[heads * tq * tk];
+        double[] want = attention(q, k, v, tq, tk, heads, kvHeads, d, scale, causal, wantProbs);
+        float[] out = new float[tq * heads * d], probs = new float[heads * tq * tk];
+        java.util.Arrays.fill(probs, Float.NaN);   // every entry, masked ones too, must be written
+        Attention.attention(q, k, v, out, tq, tk, heads, kvHeads, d, scale, causal, probs, PAR);
+        // Scores are float dot products of d ~N(0,1) terms scaled by 1/√d: error ~1e-7·√d·|q||k|/√d,
+        // so probabilities move by a few 1e-7 relative; outputs are sums of p·v with |v| ~ 1.
+        assertClose("probs " + what, wantProbs, probs, 1e-7, 2e-6);
+        assertClose("out " + what, want, out, 2e-6, 2e-6);
+        for (int row = 0; row < heads * tq; row++) {
+            double sum = 0;
+            for (int j = 0; j < tk; j++) sum += probs[row * tk + j];
+            assertEquals(1.0, sum, 2e-6, "probabilities of row " + row + " sum to 1, " + what);
+            int i = row % tq;
+            if (causal) for (int j = tk - tq + i + 1; j < tk; j++) assertEquals(0f, probs[row * tk + j], "masked entry " + what);
+        }
+    }
+
+    @Test
+    void decodeAndPrefillWithGroupedQueryHeads() {
+        Random r = new Random(31);
+        int[][] kv = {{4, 4}, {4, 2}, {4, 1}, {1, 1}};
+        int[][] lengths = {{1, 1}, {1, 7}, {1, 1031}, {7, 7}, {33, 33}, {3, 40}};
+        for (int[] h : kv)
+            for (int[] t : lengths)
+                for (boolean causal : new boolean[]{false, true})
+                    for (int d : new int[]{1, 7, 40, 64})
+                        check(t[0], t[1], h[0], h[1], d, causal, r);
+    }
+
+    @Test
+    void probsMayBeNullAndSingleKeyGivesValue() {
+        float[] q = {1f, 2f}, k = {3f, 4f}, v = {5f, -6f}, out = new float[2];
+        Attention.attention(q, k, v, out, 1, 1, 1, 1, 2, 0.5f, true, null, Parallel.SERIAL);
+        assertArrayEquals(new float[]{5f, -6f}, out);
+    }
+
+    @Test
+    void handExampleTwoKeys() {
+        // scores 0 and ln 3 -> probabilities 1/4 and 3/4
+        float ln3 = (float) Math.log(3);
+        float[] q = {1f}, k = {0f, ln3}, v = {4f, 8f}, out = new float[1], probs = new float[2];
+        Attention.attention(q, k, v, out, 1, 2, 1, 1, 1, 1f, false, probs, Parallel.SERIAL);
+        assertEquals(0.25f, probs[0], 1e-7f);
+        assertEquals(0.75f, probs[1], 1e-7f);
+        assertEquals(7f, out[0], 1e-6f);
+    }
+
+    @Test
+    void badShapesAreRejected() {
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> Attention.attention(new float[12], new float[4], new float[4], new float[12], 1, 1, 3, 2, 4, 1f, false, null, PAR));
+        assertTrue(e.getMessage().contains("kv heads"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> Attention.attention(new float[8], new float[4], new float[4], new float[8], 2, 1, 1, 1, 4, 1f, true, null, PAR));
+        assertTrue(e.getMessage().contains("causal"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> Attention.attention(new float[4], new float[4], new float[3], new float[4], 1, 1, 1, 1, 4, 1f, false, null, PAR));
+        assertTrue(e.getMessage().contains(" v "), e.getMessage());
+    }
+}
