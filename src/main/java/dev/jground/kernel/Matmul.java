@@ -31,16 +31,17 @@ public final class Matmul {
     static final int NR = 8;
     /** Rows of x per micro-tile: three vectors of lanes (48 with 512-bit vectors). */
     static final int MR = 3 * L;
-    /** K block: an NR × KC panel of widened W (32 KiB) stays in L1 while every x tile passes. */
-    static final int KC = 1024;
-    /** At most this many rows of x per block, so a packed MC × KC slice of x (1.2 MiB) stays in L2. */
+    /** K block: an NR × KC panel of widened W (16 KiB) stays in L1 while every x tile passes. */
+    static final int KC = 512;
+    /** At most this many rows of x per block, so a packed MC × KC slice of x (0.6 MiB) stays in L2. */
     static final int MC = 6 * MR;
     /** Below this many rows of x the matrix-vector path wins: GEMM tiles would be mostly padding. */
     static final int SMALL_M = 8;
 
     private static final ThreadLocal<float[]> PACKED_X = ThreadLocal.withInitial(() -> new float[0]);
     private static final ThreadLocal<float[]> W_PANEL = ThreadLocal.withInitial(() -> new float[NR * KC]);
-    private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[NR * MR]);
+    private static final ThreadLocal<float[]> W_ROWS = ThreadLocal.withInitial(() -> new float[NR * KC]);
+    private static final ThreadLocal<float[]> ACC = ThreadLocal.withInitial(() -> new float[0]);
 
     public static void matmul(float[] x, int m, WeightMatrix w, float[] bias, float[] y, Parallel par) {
         int n = w.rows(), k = w.cols();
@@ -138,71 +139,86 @@ public final class Matmul {
         }
     }
 
-    /** y[i0 .. i0+rows, n0 .. n1) for one block of packed x. */
+    /**
+     * y[i0 .. i0+rows, n0 .. n1) for one block of packed x. The sums of all K blocks gather in
+     * {@code acc} in the micro-kernel's own layout (panel p, tile t: [NR][MR]), so a K block costs
+     * the kernel a vector load and store per accumulator, and y's strided scalar stores happen once.
+     */
     private static void gemmPanels(float[] xp, int i0, int rows, int tiles, WeightMatrix w, float[] bias, float[] y, int n0, int n1) {
-        int n = w.rows(), k = w.cols();
-        long rowBytes = (long) w.dtype().byteSize() * k;
-        float[] panel = W_PANEL.get(), tile = TILE.get();
+        int n = w.rows(), k = w.cols(), panels = (n1 - n0 + NR - 1) / NR, tileSize = NR * MR;
+        DType dt = w.dtype();
+        long rowBytes = (long) dt.byteSize() * k;
+        float[] rowsBuf = W_ROWS.get(), panel = W_PANEL.get(), acc = ACC.get();
+        if (acc.length < panels * tiles * tileSize) ACC.set(acc = new float[panels * tiles * tileSize]);
+        java.util.Arrays.fill(acc, 0, panels * tiles * tileSize, 0f);
         for (int k0 = 0; k0 < k; k0 += KC) {
             int kc = Math.min(KC, k - k0);
-            for (int j0 = n0; j0 < n1; j0 += NR) {
-                int cols = Math.min(NR, n1 - j0);
-                for (int r = 0; r < NR; r++) {
-                    if (r < cols) Convert.toF32(w.dtype(), w.data(), (j0 + r) * rowBytes + (long) k0 * w.dtype().byteSize(), panel, r * kc, kc);
-                    else java.util.Arrays.fill(panel, r * kc, (r + 1) * kc, 0f);
-                }
-                for (int t = 0; t < tiles; t++) {
-                    kernel(xp, (t * k + k0) * MR, panel, kc, tile);
-                    int tileRows = Math.min(MR, rows - t * MR);
-                    for (int c = 0; c < cols; c++) {
-                        int yo = (i0 + t * MR) * n + j0 + c;
-                        if (k0 == 0) {
-                            float b = bias == null ? 0f : bias[j0 + c];
-                            for (int i = 0; i < tileRows; i++) y[yo + i * n] = tile[c * MR + i] + b;
-                        } else {
-                            for (int i = 0; i < tileRows; i++) y[yo + i * n] += tile[c * MR + i];
-                        }
-                    }
+            for (int p = 0; p < panels; p++) {
+                int j0 = n0 + p * NR, cols = Math.min(NR, n1 - j0);
+                for (int c = 0; c < cols; c++)
+                    Convert.toF32(dt, w.data(), (j0 + c) * rowBytes + (long) k0 * dt.byteSize(), rowsBuf, c * kc, kc);
+                // interleave to panel[kk·NR + c] so one step's NR broadcasts read one cache line
+                for (int c = 0; c < NR; c++)
+                    for (int kk = 0; kk < kc; kk++) panel[kk * NR + c] = c < cols ? rowsBuf[c * kc + kk] : 0f;
+                for (int t = 0; t < tiles; t++)
+                    kernel(xp, (t * k + k0) * MR, panel, kc, acc, (p * tiles + t) * tileSize);
+            }
+        }
+        for (int p = 0; p < panels; p++) {
+            int j0 = n0 + p * NR, cols = Math.min(NR, n1 - j0);
+            for (int t = 0; t < tiles; t++) {
+                int a = (p * tiles + t) * tileSize, tileRows = Math.min(MR, rows - t * MR);
+                for (int i = 0; i < tileRows; i++) {
+                    int yo = (i0 + t * MR + i) * n + j0;
+                    for (int c = 0; c < cols; c++) y[yo + c] = acc[a + c * MR + i] + (bias == null ? 0f : bias[j0 + c]);
                 }
             }
         }
     }
 
-    /** tile[c·MR + i] = Σ_kk xp[xo + kk·MR + i] · panel[c·kc + kk] for i < MR, c < NR. */
-    private static void kernel(float[] xp, int xo, float[] panel, int kc, float[] tile) {
-        FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00,
-                c20 = c00, c21 = c00, c22 = c00, c30 = c00, c31 = c00, c32 = c00,
-                c40 = c00, c41 = c00, c42 = c00, c50 = c00, c51 = c00, c52 = c00,
-                c60 = c00, c61 = c00, c62 = c00, c70 = c00, c71 = c00, c72 = c00;
-        for (int kk = 0, xi = xo; kk < kc; kk++, xi += MR) {
+    /** acc[ao + c·MR + i] += Σ_kk xp[xo + kk·MR + i] · panel[kk·NR + c] for i < MR, c < NR. */
+    private static void kernel(float[] xp, int xo, float[] panel, int kc, float[] acc, int ao) {
+        FloatVector c00 = FloatVector.fromArray(F, acc, ao), c01 = FloatVector.fromArray(F, acc, ao + L),
+                c02 = FloatVector.fromArray(F, acc, ao + 2 * L), c10 = FloatVector.fromArray(F, acc, ao + MR),
+                c11 = FloatVector.fromArray(F, acc, ao + MR + L), c12 = FloatVector.fromArray(F, acc, ao + MR + 2 * L),
+                c20 = FloatVector.fromArray(F, acc, ao + 2 * MR), c21 = FloatVector.fromArray(F, acc, ao + 2 * MR + L),
+                c22 = FloatVector.fromArray(F, acc, ao + 2 * MR + 2 * L), c30 = FloatVector.fromArray(F, acc, ao + 3 * MR),
+                c31 = FloatVector.fromArray(F, acc, ao + 3 * MR + L), c32 = FloatVector.fromArray(F, acc, ao + 3 * MR + 2 * L),
+                c40 = FloatVector.fromArray(F, acc, ao + 4 * MR), c41 = FloatVector.fromArray(F, acc, ao + 4 * MR + L),
+                c42 = FloatVector.fromArray(F, acc, ao + 4 * MR + 2 * L), c50 = FloatVector.fromArray(F, acc, ao + 5 * MR),
+                c51 = FloatVector.fromArray(F, acc, ao + 5 * MR + L), c52 = FloatVector.fromArray(F, acc, ao + 5 * MR + 2 * L),
+                c60 = FloatVector.fromArray(F, acc, ao + 6 * MR), c61 = FloatVector.fromArray(F, acc, ao + 6 * MR + L),
+                c62 = FloatVector.fromArray(F, acc, ao + 6 * MR + 2 * L), c70 = FloatVector.fromArray(F, acc, ao + 7 * MR),
+                c71 = FloatVector.fromArray(F, acc, ao + 7 * MR + L), c72 = FloatVector.fromArray(F, acc, ao + 7 * MR + 2 * L);
+        for (int kk = 0, xi = xo, pi = 0; kk < kc; kk++, xi += MR, pi += NR) {
             FloatVector x0 = FloatVector.fromArray(F, xp, xi);
             FloatVector x1 = FloatVector.fromArray(F, xp, xi + L);
             FloatVector x2 = FloatVector.fromArray(F, xp, xi + 2 * L);
-            FloatVector b = FloatVector.broadcast(F, panel[kk]);
+            FloatVector b = FloatVector.broadcast(F, panel[pi]);
             c00 = x0.fma(b, c00); c01 = x1.fma(b, c01); c02 = x2.fma(b, c02);
-            b = FloatVector.broadcast(F, panel[kc + kk]);
+            b = FloatVector.broadcast(F, panel[pi + 1]);
             c10 = x0.fma(b, c10); c11 = x1.fma(b, c11); c12 = x2.fma(b, c12);
-            b = FloatVector.broadcast(F, panel[2 * kc + kk]);
+            b = FloatVector.broadcast(F, panel[pi + 2]);
             c20 = x0.fma(b, c20); c21 = x1.fma(b, c21); c22 = x2.fma(b, c22);
-            b = FloatVector.broadcast(F, panel[3 * kc + kk]);
+            b = FloatVector.broadcast(F, panel[pi + 3]);
             c30 = x0.fma(b, c30); c31 = x1.fma(b, c31); c32 = x2.fma(b, c32);
-            b = FloatVector.broadcast(F, panel[4 * kc + kk]);
+            b = FloatVector.broadcast(F, panel[pi + 4]);
             c40 = x0.fma(b, c40); c41 = x1.fma(b, c41); c42 = x2.fma(b, c42);
-            b = FloatVector.broadcast(F, panel[5 * kc + kk]);
+            b = FloatVector.broadcast(F, panel[pi + 5]);
             c50 = x0.fma(b, c50); c51 = x1.fma(b, c51); c52 = x2.fma(b, c52);
-            b = FloatVector.broadcast(F, panel[6 * kc + kk]);
+            b = FloatVector.broadcast(F, panel[pi + 6]);
             c60 = x0.fma(b, c60); c61 = x1.fma(b, c61); c62 = x2.fma(b, c62);
-            b = FloatVector.broadcast(F, panel[7 * kc + kk]);
+            b = FloatVector.broadcast(F, panel[pi + 7]);
             c70 = x0.fma(b, c70); c71 = x1.fma(b, c71); c72 = x2.fma(b, c72);
         }
-        c00.intoArray(tile, 0); c01.intoArray(tile, L); c02.intoArray(tile, 2 * L);
-        c10.intoArray(tile, MR); c11.intoArray(tile, MR + L); c12.intoArray(tile, MR + 2 * L);
-        c20.intoArray(tile, 2 * MR); c21.intoArray(tile, 2 * MR + L); c22.intoArray(tile, 2 * MR + 2 * L);
-        c30.intoArray(tile, 3 * MR); c31.intoArray(tile, 3 * MR + L); c32.intoArray(tile, 3 * MR + 2 * L);
-        c40.intoArray(tile, 4 * MR); c41.intoArray(tile, 4 * MR + L); c42.intoArray(tile, 4 * MR + 2 * L);
-        c50.intoArray(tile, 5 * MR); c51.intoArray(tile, 5 * MR + L); c52.intoArray(tile, 5 * MR + 2 * L);
-        c60.intoArray(tile, 6 * MR); c61.intoArray(tile, 6 * MR + L); c62.intoArray(tile, 6 * MR + 2 * L);
-        c70.intoArray(tile, 7 * MR); c71.intoArray(tile, 7 * MR + L); c72.intoArray(tile, 7 * MR + 2 * L);
+        c00.intoArray(acc, ao); c01.intoArray(acc, ao + L); c02.intoArray(acc, ao + 2 * L);
+        c10.intoArray(acc, ao + MR); c11.intoArray(acc, ao + MR + L); c12.intoArray(acc, ao + MR + 2 * L);
+        c20.intoArray(acc, ao + 2 * MR); c21.intoArray(acc, ao + 2 * MR + L); c22.intoArray(acc, ao + 2 * MR + 2 * L);
+        c30.intoArray(acc, ao + 3 * MR); c31.intoArray(acc, ao + 3 * MR + L); c32.intoArray(acc, ao + 3 * MR + 2 * L);
+        c40.intoArray(acc, ao + 4 * MR); c41.intoArray(acc, ao + 4 * MR + L); c42.intoArray(acc, ao + 4 * MR + 2 * L);
+        c50.intoArray(acc, ao + 5 * MR); c51.intoArray(acc, ao + 5 * MR + L); c52.intoArray(acc, ao + 5 * MR + 2 * L);
+        c60.intoArray(acc, ao + 6 * MR); c61.intoArray(acc, ao + 6 * MR + L); c62.intoArray(acc, ao + 6 * MR + 2 * L);
+        c70.intoArray(acc, ao + 7 * MR); c71.intoArray(acc, ao + 7 * MR + L); c72.intoArray(acc, ao + 7 * MR + 2 * L);
     }
 
     private static int roundUp(int v, int to) { return (v + to - 1) / to * to; }
