@@ -1,24 +1,225 @@
 package dev.jground.kernel;
 
-/** y [M, N] = x [M, K] · Wᵀ (+ bias [N]), W [N, K] in its stored dtype. */
+import dev.jground.tensor.DType;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+
+/**
+ * y [M, N] = x [M, K] · Wᵀ (+ bias [N]), W [N, K] in its stored dtype (F32, F16 or BF16): the
+ * {@code nn.Linear} of PyTorch, and conv2d after im2col.
+ *
+ * <p>Two regimes. Few rows of x (decode: M = 1) make this a matrix-vector product bound by
+ * memory bandwidth: each thread streams its share of W's rows once, widening them in registers.
+ * Many rows make it compute-bound, and it runs as a blocked GEMM: x is packed transposed
+ * (lanes run along M), W is widened a block of {@link #NR} rows × {@link #KC} columns at a time
+ * into a small per-thread panel that stays in L1, and an {@link #MR} × {@code NR} micro-kernel
+ * keeps 24 vector accumulators in registers, each step being 3 vector loads of x, NR broadcasts
+ * of W and 3·NR fused multiply-adds. Threads split N; no weight matrix is ever widened whole.
+ */
 public final class Matmul {
     private Matmul() {}
 
-    // Placeholder reference loop; the blocked SIMD kernel replaces it.
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final int L = F.length();
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    /** Rows of W per micro-tile: each is broadcast, so they cost no vector register. */
+    static final int NR = 8;
+    /** Rows of x per micro-tile: three vectors of lanes (48 with 512-bit vectors). */
+    static final int MR = 3 * L;
+    /** K block: an NR × KC panel of widened W (16 KiB) stays in L1 while every x tile passes. */
+    static final int KC = 512;
+    /** At most this many rows of x per block, so a packed MC × KC slice of x (0.6 MiB) stays in L2. */
+    static final int MC = 6 * MR;
+    /** Below this many rows of x the matrix-vector path wins: GEMM tiles would be mostly padding. */
+    static final int SMALL_M = 8;
+
+    private static final ThreadLocal<float[]> PACKED_X = ThreadLocal.withInitial(() -> new float[0]);
+    private static final ThreadLocal<float[]> W_PANEL = ThreadLocal.withInitial(() -> new float[NR * KC]);
+    private static final ThreadLocal<float[]> W_ROWS = ThreadLocal.withInitial(() -> new float[NR * KC]);
+    private static final ThreadLocal<float[]> ACC = ThreadLocal.withInitial(() -> new float[0]);
+
     public static void matmul(float[] x, int m, WeightMatrix w, float[] bias, float[] y, Parallel par) {
         int n = w.rows(), k = w.cols();
-        if (x.length < (long) m * k || y.length < (long) m * n)
-            throw new IllegalArgumentException("matmul: x or y too small for [" + m + ", " + k + "] x [" + n + ", " + k + "]^T");
-        par.forRange(n, (n0, n1) -> {
-            float[] row = new float[k];
-            for (int j = n0; j < n1; j++) {
-                w.readRow(j, row, 0);
-                for (int i = 0; i < m; i++) {
-                    float s = 0;
-                    for (int kk = 0; kk < k; kk++) s += x[i * k + kk] * row[kk];
-                    y[i * n + j] = s + (bias == null ? 0f : bias[j]);
-                }
-            }
+        String shapes = "x [" + m + ", " + k + "] · W [" + n + ", " + k + "]ᵀ";
+        if (m < 0) throw new IllegalArgumentException("matmul: row count m = " + m + " is negative");
+        if (x.length < (long) m * k)
+            throw new IllegalArgumentException("matmul " + shapes + ": x has " + x.length + " floats, needs " + (long) m * k);
+        if (y.length < (long) m * n)
+            throw new IllegalArgumentException("matmul " + shapes + ": y has " + y.length + " floats, needs " + (long) m * n);
+        if (bias != null && bias.length != n)
+            throw new IllegalArgumentException("matmul " + shapes + ": bias has " + bias.length + " floats, needs " + n);
+        if (m == 0 || n == 0) return;
+        if (k == 0) {
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++) y[i * n + j] = bias == null ? 0f : bias[j];
+            return;
+        }
+        if (m < SMALL_M) gemv(x, m, w, bias, y, par);
+        else gemm(x, m, w, bias, y, par);
+    }
+
+    // ---- few rows: stream W once, four rows at a time, widened in registers ----
+
+    private static void gemv(float[] x, int m, WeightMatrix w, float[] bias, float[] y, Parallel par) {
+        int n = w.rows();
+        par.forRange(n, 4, (n0, n1) -> {
+            for (int j = n0; j < n1; j += 4) gemvRows(x, m, w, bias, y, j, Math.min(4, n1 - j));
         });
     }
+
+    /** y[i, j .. j+rows) for every row i of x; a short last group repeats its last row and drops it. */
+    private static void gemvRows(float[] x, int m, WeightMatrix w, float[] bias, float[] y, int j, int rows) {
+        int n = w.rows(), k = w.cols();
+        DType dt = w.dtype();
+        MemorySegment seg = w.data();
+        long es = dt.byteSize(), rowBytes = es * k;
+        long r0 = j * rowBytes, r1 = Math.min(j + 1, j + rows - 1) * rowBytes,
+             r2 = Math.min(j + 2, j + rows - 1) * rowBytes, r3 = Math.min(j + 3, j + rows - 1) * rowBytes;
+        int kv = k - k % L;
+        for (int i = 0; i < m; i++) {
+            int xo = i * k;
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+            for (int kk = 0; kk < kv; kk += L) {
+                FloatVector xv = FloatVector.fromArray(F, x, xo + kk);
+                long o = kk * es;
+                a0 = load(dt, seg, r0 + o).fma(xv, a0);
+                a1 = load(dt, seg, r1 + o).fma(xv, a1);
+                a2 = load(dt, seg, r2 + o).fma(xv, a2);
+                a3 = load(dt, seg, r3 + o).fma(xv, a3);
+            }
+            for (int r = 0; r < rows; r++) {
+                float t = (r == 0 ? a0 : r == 1 ? a1 : r == 2 ? a2 : a3).reduceLanes(VectorOperators.ADD);
+                for (int kk = kv; kk < k; kk++) t += x[xo + kk] * w.get(j + r, kk);
+                y[i * n + j + r] = bias == null ? t : t + bias[j + r];
+            }
+        }
+    }
+
+    private static FloatVector load(DType dt, MemorySegment seg, long byteOffset) {
+        if (dt == DType.F16) return Convert.f16ToF32(seg, byteOffset);
+        if (dt == DType.BF16) return Convert.bf16ToF32(seg, byteOffset);
+        return FloatVector.fromMemorySegment(F, seg, byteOffset, LE);
+    }
+
+    // ---- many rows: blocked GEMM ----
+
+    private static void gemm(float[] x, int m, WeightMatrix w, float[] bias, float[] y, Parallel par) {
+        int n = w.rows(), k = w.cols();
+        int blocks = (m + MC - 1) / MC;
+        int mc = roundUp((m + blocks - 1) / blocks, MR);
+        float[] xp = PACKED_X.get();
+        if (xp.length < (long) mc * k) {
+            if ((long) mc * k > Integer.MAX_VALUE - 16) throw new IllegalArgumentException("matmul: K = " + k + " too large");
+            PACKED_X.set(xp = new float[mc * k]);
+        }
+        float[] packed = xp;
+        for (int i0 = 0; i0 < m; i0 += mc) {
+            int rows = Math.min(mc, m - i0), tiles = (rows + MR - 1) / MR, base = i0;
+            par.forRange(tiles, (t0, t1) -> { for (int t = t0; t < t1; t++) packTile(x, base, rows, k, t, packed); });
+            par.forRange((n + NR - 1) / NR, (s, e) -> gemmPanels(packed, base, rows, tiles, w, bias, y, s * NR, Math.min(n, e * NR)));
+        }
+    }
+
+    /** Tile t of the block: xp[(t·K + k)·MR + lane] = x[i0 + t·MR + lane, k], zero past the last row. */
+    private static void packTile(float[] x, int i0, int rows, int k, int t, float[] xp) {
+        int base = t * k * MR;
+        for (int lane = 0; lane < MR; lane++) {
+            int r = t * MR + lane;
+            if (r < rows) {
+                int src = (i0 + r) * k;
+                for (int kk = 0; kk < k; kk++) xp[base + kk * MR + lane] = x[src + kk];
+            } else {
+                for (int kk = 0; kk < k; kk++) xp[base + kk * MR + lane] = 0f;
+            }
+        }
+    }
+
+    /**
+     * y[i0 .. i0+rows, n0 .. n1) for one block of packed x. The sums of all K blocks gather in
+     * {@code acc} in the micro-kernel's own layout (panel p, tile t: [NR][MR]), so a K block costs
+     * the kernel a vector load and store per accumulator, and y's strided scalar stores happen once.
+     */
+    private static void gemmPanels(float[] xp, int i0, int rows, int tiles, WeightMatrix w, float[] bias, float[] y, int n0, int n1) {
+        int n = w.rows(), k = w.cols(), panels = (n1 - n0 + NR - 1) / NR, tileSize = NR * MR;
+        DType dt = w.dtype();
+        long rowBytes = (long) dt.byteSize() * k;
+        float[] rowsBuf = W_ROWS.get(), panel = W_PANEL.get(), acc = ACC.get();
+        if (acc.length < panels * tiles * tileSize) ACC.set(acc = new float[panels * tiles * tileSize]);
+        java.util.Arrays.fill(acc, 0, panels * tiles * tileSize, 0f);
+        for (int k0 = 0; k0 < k; k0 += KC) {
+            int kc = Math.min(KC, k - k0);
+            for (int p = 0; p < panels; p++) {
+                int j0 = n0 + p * NR, cols = Math.min(NR, n1 - j0);
+                for (int c = 0; c < cols; c++)
+                    Convert.toF32(dt, w.data(), (j0 + c) * rowBytes + (long) k0 * dt.byteSize(), rowsBuf, c * kc, kc);
+                // interleave to panel[kk·NR + c] so one step's NR broadcasts read one cache line
+                for (int c = 0; c < NR; c++)
+                    for (int kk = 0; kk < kc; kk++) panel[kk * NR + c] = c < cols ? rowsBuf[c * kc + kk] : 0f;
+                for (int t = 0; t < tiles; t++)
+                    kernel(xp, (t * k + k0) * MR, panel, kc, acc, (p * tiles + t) * tileSize);
+            }
+        }
+        for (int p = 0; p < panels; p++) {
+            int j0 = n0 + p * NR, cols = Math.min(NR, n1 - j0);
+            for (int t = 0; t < tiles; t++) {
+                int a = (p * tiles + t) * tileSize, tileRows = Math.min(MR, rows - t * MR);
+                for (int i = 0; i < tileRows; i++) {
+                    int yo = (i0 + t * MR + i) * n + j0;
+                    for (int c = 0; c < cols; c++) y[yo + c] = acc[a + c * MR + i] + (bias == null ? 0f : bias[j0 + c]);
+                }
+            }
+        }
+    }
+
+    /** acc[ao + c·MR + i] += Σ_kk xp[xo + kk·MR + i] · panel[kk·NR + c] for i < MR, c < NR. */
+    private static void kernel(float[] xp, int xo, float[] panel, int kc, float[] acc, int ao) {
+        FloatVector c00 = FloatVector.fromArray(F, acc, ao), c01 = FloatVector.fromArray(F, acc, ao + L),
+                c02 = FloatVector.fromArray(F, acc, ao + 2 * L), c10 = FloatVector.fromArray(F, acc, ao + MR),
+                c11 = FloatVector.fromArray(F, acc, ao + MR + L), c12 = FloatVector.fromArray(F, acc, ao + MR + 2 * L),
+                c20 = FloatVector.fromArray(F, acc, ao + 2 * MR), c21 = FloatVector.fromArray(F, acc, ao + 2 * MR + L),
+                c22 = FloatVector.fromArray(F, acc, ao + 2 * MR + 2 * L), c30 = FloatVector.fromArray(F, acc, ao + 3 * MR),
+                c31 = FloatVector.fromArray(F, acc, ao + 3 * MR + L), c32 = FloatVector.fromArray(F, acc, ao + 3 * MR + 2 * L),
+                c40 = FloatVector.fromArray(F, acc, ao + 4 * MR), c41 = FloatVector.fromArray(F, acc, ao + 4 * MR + L),
+                c42 = FloatVector.fromArray(F, acc, ao + 4 * MR + 2 * L), c50 = FloatVector.fromArray(F, acc, ao + 5 * MR),
+                c51 = FloatVector.fromArray(F, acc, ao + 5 * MR + L), c52 = FloatVector.fromArray(F, acc, ao + 5 * MR + 2 * L),
+                c60 = FloatVector.fromArray(F, acc, ao + 6 * MR), c61 = FloatVector.fromArray(F, acc, ao + 6 * MR + L),
+                c62 = FloatVector.fromArray(F, acc, ao + 6 * MR + 2 * L), c70 = FloatVector.fromArray(F, acc, ao + 7 * MR),
+                c71 = FloatVector.fromArray(F, acc, ao + 7 * MR + L), c72 = FloatVector.fromArray(F, acc, ao + 7 * MR + 2 * L);
+        for (int kk = 0, xi = xo, pi = 0; kk < kc; kk++, xi += MR, pi += NR) {
+            FloatVector x0 = FloatVector.fromArray(F, xp, xi);
+            FloatVector x1 = FloatVector.fromArray(F, xp, xi + L);
+            FloatVector x2 = FloatVector.fromArray(F, xp, xi + 2 * L);
+            FloatVector b = FloatVector.broadcast(F, panel[pi]);
+            c00 = x0.fma(b, c00); c01 = x1.fma(b, c01); c02 = x2.fma(b, c02);
+            b = FloatVector.broadcast(F, panel[pi + 1]);
+            c10 = x0.fma(b, c10); c11 = x1.fma(b, c11); c12 = x2.fma(b, c12);
+            b = FloatVector.broadcast(F, panel[pi + 2]);
+            c20 = x0.fma(b, c20); c21 = x1.fma(b, c21); c22 = x2.fma(b, c22);
+            b = FloatVector.broadcast(F, panel[pi + 3]);
+            c30 = x0.fma(b, c30); c31 = x1.fma(b, c31); c32 = x2.fma(b, c32);
+            b = FloatVector.broadcast(F, panel[pi + 4]);
+            c40 = x0.fma(b, c40); c41 = x1.fma(b, c41); c42 = x2.fma(b, c42);
+            b = FloatVector.broadcast(F, panel[pi + 5]);
+            c50 = x0.fma(b, c50); c51 = x1.fma(b, c51); c52 = x2.fma(b, c52);
+            b = FloatVector.broadcast(F, panel[pi + 6]);
+            c60 = x0.fma(b, c60); c61 = x1.fma(b, c61); c62 = x2.fma(b, c62);
+            b = FloatVector.broadcast(F, panel[pi + 7]);
+            c70 = x0.fma(b, c70); c71 = x1.fma(b, c71); c72 = x2.fma(b, c72);
+        }
+        c00.intoArray(acc, ao); c01.intoArray(acc, ao + L); c02.intoArray(acc, ao + 2 * L);
+        c10.intoArray(acc, ao + MR); c11.intoArray(acc, ao + MR + L); c12.intoArray(acc, ao + MR + 2 * L);
+        c20.intoArray(acc, ao + 2 * MR); c21.intoArray(acc, ao + 2 * MR + L); c22.intoArray(acc, ao + 2 * MR + 2 * L);
+        c30.intoArray(acc, ao + 3 * MR); c31.intoArray(acc, ao + 3 * MR + L); c32.intoArray(acc, ao + 3 * MR + 2 * L);
+        c40.intoArray(acc, ao + 4 * MR); c41.intoArray(acc, ao + 4 * MR + L); c42.intoArray(acc, ao + 4 * MR + 2 * L);
+        c50.intoArray(acc, ao + 5 * MR); c51.intoArray(acc, ao + 5 * MR + L); c52.intoArray(acc, ao + 5 * MR + 2 * L);
+        c60.intoArray(acc, ao + 6 * MR); c61.intoArray(acc, ao + 6 * MR + L); c62.intoArray(acc, ao + 6 * MR + 2 * L);
+        c70.intoArray(acc, ao + 7 * MR); c71.intoArray(acc, ao + 7 * MR + L); c72.intoArray(acc, ao + 7 * MR + 2 * L);
+    }
+
+    private static int roundUp(int v, int to) { return (v + to - 1) / to * to; }
 }

@@ -1,0 +1,128 @@
+package dev.jground.kernel;
+
+import dev.jground.tensor.DType;
+import dev.jground.tensor.TensorView;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class MatmulTest {
+
+    private static final Arena ARENA = Arena.ofShared();
+    private static final Parallel TWO = Parallel.of(2);
+
+    @AfterAll static void close() { TWO.close(); ARENA.close(); }
+
+    /** W [n, k] of dtype with values in [-1, 1), stored at byte offset {@code off} of a native segment. */
+    private static WeightMatrix weights(DType dt, int n, int k, int off, SplittableRandom rnd) {
+        long bytes = (long) n * k * dt.byteSize();
+        MemorySegment s = ARENA.allocate(bytes + off, 64).asSlice(off, bytes);
+        for (long i = 0; i < (long) n * k; i++) {
+            float v = (float) rnd.nextDouble(-1, 1);
+            switch (dt) {
+                case F32 -> s.set(TensorView.F32, 4 * i, v);
+                case F16 -> s.set(TensorView.I16, 2 * i, Float.floatToFloat16(v));
+                default -> s.set(TensorView.I16, 2 * i, (short) (Float.floatToRawIntBits(v) >>> 16));
+            }
+        }
+        return new WeightMatrix(dt, n, k, s);
+    }
+
+    /** The scalar twin: double accumulation over W's elements as stored. */
+    private static double[] reference(float[] x, int m, WeightMatrix w, float[] bias) {
+        int n = w.rows(), k = w.cols();
+        double[] y = new double[m * n];
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++) {
+                double s = bias == null ? 0 : bias[j];
+                for (int kk = 0; kk < k; kk++) s += (double) x[i * k + kk] * w.get(j, kk);
+                y[i * n + j] = s;
+            }
+        return y;
+    }
+
+    private static void check(DType dt, int m, int n, int k, boolean withBias, Parallel par, int off) {
+        SplittableRandom rnd = new SplittableRandom(31L * m + 7L * n + k);
+        WeightMatrix w = weights(dt, n, k, off, rnd);
+        float[] x = new float[m * k];
+        for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextDouble(-1, 1);
+        float[] bias = null;
+        if (withBias) {
+            bias = new float[n];
+            for (int j = 0; j < n; j++) bias[j] = (float) rnd.nextDouble(-1, 1);
+        }
+        float[] y = new float[m * n + 3];
+        java.util.Arrays.fill(y, 99f);
+        Matmul.matmul(x, m, w, bias, y, par);
+        double[] want = reference(x, m, w, bias);
+        // float32 sums of k products of size <= 1 with random signs: error grows like sqrt(k) ulps of ~sqrt(k)
+        double tol = 1e-5 * k + 1e-5;
+        String what = dt + " m=" + m + " n=" + n + " k=" + k + " bias=" + withBias + " threads=" + par.threads() + " off=" + off;
+        for (int i = 0; i < m * n; i++)
+            if (Math.abs(y[i] - want[i]) > tol)
+                fail(what + ": y[" + i / n + ", " + i % n + "] = " + y[i] + ", want " + want[i]);
+        for (int i = m * n; i < y.length; i++) assertEquals(99f, y[i], what + ": wrote past y");
+    }
+
+    @Test
+    void matchesScalarTwinOnOddShapes() {
+        int[] sizes = {1, 3, 7, 33, 257};
+        for (DType dt : new DType[] {DType.F32, DType.F16, DType.BF16})
+            for (int m : new int[] {1, 3, 7, 33})
+                for (int n : sizes)
+                    for (int k : sizes)
+                        check(dt, m, n, k, (m + n + k) % 2 == 0, (n + k) % 3 == 0 ? Parallel.SERIAL : TWO, (m + k) % 4);
+    }
+
+    @Test
+    void manyRowsAndLongRowsCrossEveryBlockBoundary() {
+        // m = 257 spans several x tiles and a ragged last tile; k = 1031 > the K block with a vector tail
+        for (DType dt : new DType[] {DType.F32, DType.F16, DType.BF16}) {
+            check(dt, 257, 33, 1031, true, TWO, 1);
+            check(dt, 257, 17, 1031, false, Parallel.SERIAL, 2);
+            check(dt, 1, 1003, 1031, true, TWO, 3);
+            check(dt, 7, 1003, 257, false, Parallel.SERIAL, 0);
+        }
+        // more rows than one M block
+        check(DType.F16, 700, 9, 40, true, TWO, 1);
+    }
+
+    @Test
+    void degenerateShapes() {
+        check(DType.F32, 0, 5, 5, true, TWO, 0);
+        WeightMatrix empty = WeightMatrix.ofF32(new float[0], 3, 0);
+        float[] y = new float[6];
+        Matmul.matmul(new float[0], 2, empty, new float[] {1, 2, 3}, y, TWO);
+        assertArrayEquals(new float[] {1, 2, 3, 1, 2, 3}, y);
+    }
+
+    @Test
+    void heapWeightsWork() {
+        float[] w = {1, 2, 3, 4, 5, 6};
+        float[] y = new float[2];
+        Matmul.matmul(new float[] {1, 1, 1}, 1, WeightMatrix.ofF32(w, 2, 3), null, y, Parallel.SERIAL);
+        assertArrayEquals(new float[] {6, 15}, y);
+        short[] h = new short[6];
+        for (int i = 0; i < 6; i++) h[i] = Float.floatToFloat16(w[i]);
+        Matmul.matmul(new float[] {1, 0, 2}, 1, WeightMatrix.ofBits(DType.F16, h, 2, 3), new float[] {10, 20}, y, TWO);
+        assertArrayEquals(new float[] {17, 36}, y);
+    }
+
+    @Test
+    void badShapesGetClearMessages() {
+        WeightMatrix w = WeightMatrix.ofF32(new float[12], 3, 4);
+        var e = assertThrows(IllegalArgumentException.class, () -> Matmul.matmul(new float[7], 2, w, null, new float[6], TWO));
+        assertEquals("matmul x [2, 4] · W [3, 4]ᵀ: x has 7 floats, needs 8", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Matmul.matmul(new float[8], 2, w, null, new float[5], TWO));
+        assertEquals("matmul x [2, 4] · W [3, 4]ᵀ: y has 5 floats, needs 6", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Matmul.matmul(new float[8], 2, w, new float[4], new float[6], TWO));
+        assertEquals("matmul x [2, 4] · W [3, 4]ᵀ: bias has 4 floats, needs 3", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Matmul.matmul(new float[8], -1, w, null, new float[6], TWO));
+        assertTrue(e.getMessage().contains("negative"), e.getMessage());
+    }
+}
