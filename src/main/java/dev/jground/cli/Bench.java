@@ -8,11 +8,11 @@ final class Bench {
     private Bench() {}
 
     static int run(List<String> args, PrintStream out) {
-        if (args.isEmpty()) throw new UsageException("bench: name a benchmark (matmul)");
+        if (args.isEmpty()) throw new UsageException("name a benchmark (matmul)");
         List<String> rest = args.subList(1, args.size());
         return switch (args.getFirst()) {
             case "matmul" -> MatmulBench.run(rest, out);
-            default -> throw new UsageException("bench: unknown benchmark '" + args.getFirst() + "' (matmul)");
+            default -> throw new UsageException("unknown benchmark '" + args.getFirst() + "' (matmul)");
         };
     }
 }

@@ -30,7 +30,7 @@ public final class Verify {
 
     public static int run(List<String> args, PrintStream out) throws IOException {
         Options o = Options.parse(args, List.of("backend", "threads", "device"));
-        if (o.positional().isEmpty()) throw new UsageException("verify: give at least one golden case directory");
+        if (o.positional().isEmpty()) throw new UsageException("give at least one golden case directory");
         Tally total = new Tally(0, 0, 0);
         try (Backend backend = Backends.open(o)) {
             for (String dir : o.positional()) {

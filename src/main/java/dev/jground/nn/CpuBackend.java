@@ -106,8 +106,8 @@ public final class CpuBackend implements Backend {
         CpuTensor ca = cpu(a), cb = cpu(b);
         float[] x = ca.floats(), y = cb.floats();
         int d = ca.dim(-1);
-        boolean row = y.length == d && y.length != x.length;
-        if (y.length != x.length && !row)
+        boolean row = cb.rank() == 1 && cb.dim(0) == d && !Arrays.equals(ca.shape(), cb.shape());
+        if (!row && !Arrays.equals(ca.shape(), cb.shape()))
             throw new IllegalArgumentException(op + ": " + cb.describe() + " neither matches nor broadcasts over " + ca.describe());
         float[] out = new float[x.length];
         for (int i = 0; i < x.length; i++) {
