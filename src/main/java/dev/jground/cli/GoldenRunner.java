@@ -29,6 +29,7 @@ public interface GoldenRunner {
 
         static {
             RUNNERS.put(ModelKind.CLIP_VISION, new ClipVisionRunner());
+            RUNNERS.put(ModelKind.LLAVA, new LlavaRunner());
         }
     }
 }

@@ -21,6 +21,18 @@ public interface Backend extends AutoCloseable {
 
     float[] download(Tensor t);
 
+    /** A tensor of zeros: a buffer that {@link #writeRows} fills in place (the KV cache). */
+    Tensor zeros(int... shape);
+
+    /**
+     * Copies src's rows into dst from row {@code at} on, in place. The one op that mutates a
+     * tensor: caches grow by it without copying what they hold.
+     */
+    void writeRows(Tensor dst, int at, Tensor src);
+
+    /** The rows of table [V, D] (any float dtype) picked by ids: [ids.length, D]. */
+    Tensor embedding(Tensor table, int[] ids);
+
     /** The same data under another shape of equal element count (no copy where possible). */
     Tensor reshape(Tensor t, int... shape);
 
@@ -77,11 +89,12 @@ public interface Backend extends AutoCloseable {
     Tensor rope(Tensor x, int heads, int pos0, float theta);
 
     /**
-     * Scaled dot-product attention. q [Tq, H*d], k and v [Tk, Hkv*d] (query head h reads kv
+     * Scaled dot-product attention over the first {@code keys} rows of k and v (a cache may
+     * hold more). q [Tq, H*d], k and v [>= Tk, Hkv*d] with Tk = keys (query head h reads kv
      * head h / (H / Hkv)); causal masks key j for query i when j > Tk - Tq + i. When
      * {@code probs} is not null it receives the probabilities [H, Tq, Tk].
      */
-    Tensor attention(Tensor q, Tensor k, Tensor v, int heads, int kvHeads, float scale, boolean causal, float[] probs);
+    Tensor attention(Tensor q, Tensor k, Tensor v, int keys, int heads, int kvHeads, float scale, boolean causal, float[] probs);
 
     // ---- images and feature maps -------------------------------------------------------
 

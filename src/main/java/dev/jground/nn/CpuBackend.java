@@ -34,6 +34,33 @@ public final class CpuBackend implements Backend {
 
     @Override public float[] download(Tensor t) { return cpu(t).floats().clone(); }
 
+    @Override public Tensor zeros(int... shape) {
+        return CpuTensor.of(new float[Math.toIntExact(Shapes.numel(shape))], shape);
+    }
+
+    @Override public void writeRows(Tensor dst, int at, Tensor src) {
+        CpuTensor d = cpu(dst), s = cpu(src);
+        int row = Shapes.last(d.shape());
+        if (Shapes.last(s.shape()) != row || at < 0 || (long) at + Shapes.rows(s.shape()) > Shapes.rows(d.shape()))
+            throw new IllegalArgumentException("writeRows: " + s.describe() + " does not fit " + d.describe() + " from row " + at);
+        float[] from = s.floats();
+        System.arraycopy(from, 0, d.floats(), at * row, from.length);
+    }
+
+    @Override public Tensor embedding(Tensor table, int[] ids) {
+        CpuTensor t = cpu(table);
+        if (t.rank() != 2) throw new IllegalArgumentException("embedding: table " + t.describe() + " is not [V, D]");
+        int vocab = t.dim(0), d = t.dim(1);
+        WeightMatrix m = t.matrix();
+        float[] out = new float[Math.multiplyExact(ids.length, d)];
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] < 0 || ids[i] >= vocab)
+                throw new IllegalArgumentException("embedding: token id " + ids[i] + " is outside the table's " + vocab + " rows");
+            m.readRow(ids[i], out, i * d);
+        }
+        return CpuTensor.of(out, ids.length, d);
+    }
+
     @Override public Tensor reshape(Tensor t, int... shape) {
         CpuTensor c = cpu(t);
         if (Shapes.numel(shape) != c.numel())
@@ -199,10 +226,12 @@ public final class CpuBackend implements Backend {
         return CpuTensor.of(out, c.shape());
     }
 
-    @Override public Tensor attention(Tensor q, Tensor k, Tensor v, int heads, int kvHeads, float scale,
+    @Override public Tensor attention(Tensor q, Tensor k, Tensor v, int keys, int heads, int kvHeads, float scale,
                                       boolean causal, float[] probs) {
         CpuTensor cq = cpu(q), ck = cpu(k), cv = cpu(v);
-        int width = cq.dim(-1), tq = Shapes.rows(cq.shape()), tk = Shapes.rows(ck.shape());
+        int width = cq.dim(-1), tq = Shapes.rows(cq.shape()), tk = keys;
+        if (keys < 0 || keys > Shapes.rows(ck.shape()))
+            throw new IllegalArgumentException("attention: " + keys + " keys asked of " + ck.describe());
         if (heads % kvHeads != 0 || width % heads != 0)
             throw new IllegalArgumentException("attention: " + heads + " heads, " + kvHeads + " kv heads, width " + width);
         int headDim = width / heads;

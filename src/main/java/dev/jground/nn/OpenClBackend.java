@@ -78,6 +78,35 @@ public final class OpenClBackend implements Backend {
         return c.view(shape);
     }
 
+    @Override public Tensor zeros(int... shape) {
+        ClTensor y = output(shape);
+        ctx.run(ctx.kernel("elementwise", "fill"), new long[] {y.numel()}, null, y, 0f);
+        return y;
+    }
+
+    @Override public void writeRows(Tensor dst, int at, Tensor src) {
+        ClTensor d = own(dst, "writeRows destination"), s = own(src, "writeRows source");
+        int row = Shapes.last(d.shape());
+        if (d.dtype() != DType.F32 || Shapes.last(s.shape()) != row || at < 0
+                || (long) at + Shapes.rows(s.shape()) > Shapes.rows(d.shape()))
+            throw new IllegalArgumentException("writeRows: " + Shapes.str(s.shape()) + " does not fit "
+                    + Shapes.str(d.shape()) + " from row " + at);
+        ctx.run(ctx.kernel("elementwise", "copy"), new long[] {s.numel()}, null, d, at * row, s, s.dtypeCode(), 0);
+    }
+
+    @Override public Tensor embedding(Tensor table, int[] ids) {
+        ClTensor t = own(table, "embedding table");
+        int[] ts = t.shape();
+        if (ts.length != 2) throw new IllegalArgumentException("embedding: table " + Shapes.str(ts) + " is not [V, D]");
+        ClTensor y = output(new int[] {ids.length, ts[1]});
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] < 0 || ids[i] >= ts[0])
+                throw new IllegalArgumentException("embedding: token id " + ids[i] + " is outside the table's " + ts[0] + " rows");
+            ctx.run(ctx.kernel("elementwise", "copy"), new long[] {ts[1]}, null, y, i * ts[1], t, t.dtypeCode(), ids[i] * ts[1]);
+        }
+        return y;
+    }
+
     @Override public Tensor transpose(Tensor x, int rows, int cols) {
         ClTensor cx = own(x, "transpose");
         if ((long) rows * cols != cx.numel())
@@ -212,7 +241,7 @@ public final class OpenClBackend implements Backend {
     @Override public Tensor silu(Tensor x) { throw later("silu"); }
     @Override public Tensor swiglu(Tensor gate, Tensor up) { throw later("swiglu"); }
     @Override public Tensor rope(Tensor x, int heads, int pos0, float theta) { throw later("rope"); }
-    @Override public Tensor attention(Tensor q, Tensor k, Tensor v, int heads, int kvHeads, float scale,
+    @Override public Tensor attention(Tensor q, Tensor k, Tensor v, int keys, int heads, int kvHeads, float scale,
                                       boolean causal, float[] probs) { throw later("attention"); }
     @Override public Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int stride, int padding) { throw later("conv2d"); }
     @Override public Tensor convTranspose2x2(Tensor x, Tensor weight, Tensor bias) { throw later("convTranspose2x2"); }

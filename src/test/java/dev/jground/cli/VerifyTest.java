@@ -24,6 +24,14 @@ class VerifyTest {
         assertTrue(out.endsWith("14 passed, 0 failed, 0 skipped\n"), out);
     }
 
+    @Test void llavaTinyPassesEveryOutputOfTheModel() {
+        String out = MainTest.run(0, "verify", GOLDEN.resolve("llava-tiny").toString(), "--threads", "2")[0];
+        assertFalse(out.contains("FAIL"), out);
+        assertTrue(out.contains("out.generated_ids                        PASS  exact"), out);
+        // the attend-and-segment maps belong to the ground package
+        assertTrue(out.endsWith("36 passed, 0 failed, 7 skipped\n"), out);
+    }
+
     @Test void unimplementedModelKindIsReportedNotPassed() {
         String out = MainTest.run(3, "verify", GOLDEN.resolve("unet-tiny").toString())[0];
         assertTrue(out.contains("out.sample"), out);

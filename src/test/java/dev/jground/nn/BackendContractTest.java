@@ -100,6 +100,29 @@ public abstract class BackendContractTest {
         assertThrows(IllegalArgumentException.class, () -> b.transpose(b.upload(new float[6], 2, 3), 4, 2));
     }
 
+    @Test void writeRowsFillsAZeroBufferInPlace() {
+        Tensor cache = b.zeros(5, 3);
+        assertArrayEquals(new float[15], b.download(cache));
+        b.writeRows(cache, 1, b.upload(new float[] {1, 2, 3, 4, 5, 6}, 2, 3));
+        b.writeRows(cache, 4, b.upload(new float[] {7, 8, 9}, 3));
+        assertArrayEquals(new float[] {0, 0, 0, 1, 2, 3, 4, 5, 6, 0, 0, 0, 7, 8, 9}, b.download(cache));
+        assertThrows(IllegalArgumentException.class, () -> b.writeRows(cache, 4, b.upload(new float[6], 2, 3)));
+        assertThrows(IllegalArgumentException.class, () -> b.writeRows(cache, 0, b.upload(new float[4], 2, 2)));
+    }
+
+    @ParameterizedTest @ValueSource(strings = {"F32", "F16", "BF16"})
+    void embeddingPicksTableRows(String dtype) {
+        Weights w = weights(DType.valueOf(dtype), new Random(21), 33, 7, 1);
+        int[] ids = {32, 0, 5, 5};
+        Tensor e = b.embedding(b.weight(w.view), ids);
+        assertArrayEquals(new int[] {4, 7}, e.shape());
+        float[] got = b.download(e);
+        for (int i = 0; i < ids.length; i++)
+            assertArrayEquals(java.util.Arrays.copyOfRange(w.values, ids[i] * 7, ids[i] * 7 + 7),
+                    java.util.Arrays.copyOfRange(got, i * 7, i * 7 + 7));
+        assertThrows(IllegalArgumentException.class, () -> b.embedding(b.weight(w.view), new int[] {33}));
+    }
+
     @Test void reshapeKeepsTheDataUnderANewShape() {
         float[] data = random(new Random(4), 12, 1);
         Tensor t = b.upload(data, 2, 6);

@@ -25,7 +25,7 @@ final class ClipAttention {
     /** x [T, D] -> [T, D]; probs, when not null, receives [heads, T, T]. */
     Tensor forward(Backend b, Tensor x, float[] probs) {
         Tensor y = b.attention(qProj.forward(b, x), kProj.forward(b, x), vProj.forward(b, x),
-                heads, heads, scale, false, probs);
+                x.shape()[0], heads, heads, scale, false, probs);
         return outProj.forward(b, y);
     }
 

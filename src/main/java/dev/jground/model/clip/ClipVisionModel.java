@@ -41,6 +41,15 @@ public final class ClipVisionModel {
 
     public ClipVisionConfig config() { return config; }
 
+    /** hidden_states[index] alone, running only the layers it needs (LLaVA reads index L - 1). */
+    public Tensor hiddenState(Backend b, Tensor pixels, int index) {
+        if (index < 0 || index > layers.size())
+            throw new IllegalArgumentException("vision hidden state " + index + " of " + (layers.size() + 1));
+        Tensor x = preLayrnorm.forward(b, embeddings.forward(b, pixels));
+        for (int l = 0; l < index; l++) x = layers.get(l).forward(b, x, null);
+        return x;
+    }
+
     /** pixels [C, S, S], preprocessed as CLIPImageProcessor does. */
     public Output forward(Backend b, Tensor pixels, boolean withAttentions) {
         Tensor emb = embeddings.forward(b, pixels);

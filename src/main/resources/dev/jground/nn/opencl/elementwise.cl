@@ -27,3 +27,7 @@ kernel void transpose(global float *y, global const void *a, int adt, int rows, 
     size_t j = get_global_id(0), i = get_global_id(1);
     y[j * rows + i] = ld(a, adt, i * cols + j);
 }
+
+kernel void fill(global float *y, float v) {
+    y[get_global_id(0)] = v;
+}

@@ -1,0 +1,115 @@
+package dev.jground.cli;
+
+import dev.jground.image.ClipImageProcessor;
+import dev.jground.image.RgbImage;
+import dev.jground.io.config.LlavaConfig;
+import dev.jground.model.clip.ClipPreprocessorConfig;
+import dev.jground.model.clip.ClipVisionModel;
+import dev.jground.model.llama.AttentionRecorder;
+import dev.jground.model.llama.Generator;
+import dev.jground.model.llama.KvCache;
+import dev.jground.model.llama.LlamaForCausalLM;
+import dev.jground.model.llama.Sampler;
+import dev.jground.model.llava.LlavaForConditionalGeneration;
+import dev.jground.nn.Backend;
+import dev.jground.nn.Tensor;
+import dev.jground.tensor.TensorView;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static dev.jground.cli.ClipVisionRunner.put;
+
+/**
+ * llava-tiny, stage by stage: preprocessing; the vision tower on the golden pixel_values; the
+ * projector; the decoder's prompt pass on the golden inputs_embeds; greedy decoding with the
+ * KV cache. The attend-and-segment outputs (aas_*) belong to the ground package.
+ */
+final class LlavaRunner implements GoldenRunner {
+
+    @Override public Map<String, TensorView> run(GoldenCase golden, Backend b) throws IOException {
+        LlavaConfig c = LlavaConfig.parse(golden.config());
+        LlavaForConditionalGeneration model = new LlavaForConditionalGeneration(golden.weights(), b, c);
+        Map<String, TensorView> out = new LinkedHashMap<>();
+
+        int[] ids = toInts(golden.tensor("in.input_ids").toLongArray());
+        int patches = c.vision().numPatches();
+        long[] expanded = new long[ids.length - 1 + patches], positions = new long[patches];
+        for (int i = 0, j = 0; i < ids.length; i++) {
+            if (ids[i] != c.imageTokenIndex()) { expanded[j++] = ids[i]; continue; }
+            for (int p = 0; p < patches; p++) { positions[p] = j; expanded[j++] = ids[i]; }
+        }
+        out.put("out.input_ids_expanded", TensorView.ofLongs("out.input_ids_expanded", expanded, expanded.length));
+        out.put("out.image_token_positions", TensorView.ofLongs("out.image_token_positions", positions, patches));
+
+        ClipImageProcessor processor = ClipPreprocessorConfig.load(golden.dir(), c.vision().imageSize(), true);
+        ClipImageProcessor.Result pre = processor.preprocess(Images.fromHwc(golden.tensor("in.image")));
+        RgbImage r = pre.resized();
+        out.put("out.resized_image", TensorView.ofBytes("out.resized_image", r.pixels(), r.height(), r.width(), 3));
+        out.put("out.pixel_values", TensorView.of("out.pixel_values", pre.pixelValues(), 1, 3, processor.cropHeight(), processor.cropWidth()));
+
+        TensorView px = golden.tensor("out.pixel_values");
+        int[] s = px.shape();
+        ClipVisionModel.Output vision = model.visionTower().forward(b, b.upload(px.toFloatArray(), s[1], s[2], s[3]), true);
+        put(out, b, "out.vision_embeddings", vision.embeddings());
+        for (int i = 0; i < vision.hiddenStates().size(); i++) put(out, b, "out.vision_hidden_states." + i, vision.hiddenStates().get(i));
+        int vt = vision.embeddings().shape()[0], vh = c.vision().numAttentionHeads();
+        for (int i = 0; i < vision.attentions().size(); i++)
+            out.put("out.vision_attentions." + i, TensorView.of("out.vision_attentions." + i, vision.attentions().get(i), vh, vt, vt));
+        Tensor features = model.project(b, vision.hiddenStates().get(model.featureLayer()));
+        put(out, b, "out.image_features", features);
+        put(out, b, "out.inputs_embeds", model.inputsEmbeds(b, ids, features));
+
+        // the decoder is fed the golden's own inputs_embeds, so an upstream error cannot hide here
+        LlamaForCausalLM lm = model.languageModel();
+        TensorView goldenEmbeds = golden.tensor("out.inputs_embeds");
+        Tensor embeds = b.upload(goldenEmbeds.toFloatArray(), goldenEmbeds.shape());
+        int t = embeds.shape()[0], heads = c.text().numAttentionHeads(), layers = lm.layers();
+        List<Tensor> hidden = new ArrayList<>();
+        List<float[]> prefillProbs = new ArrayList<>();
+        KvCache cache = lm.newCache(b, t);
+        Tensor logits = lm.forward(b, embeds, cache, (layer, probs, h, q, k) -> prefillProbs.add(probs), true, hidden);
+        for (int i = 0; i < hidden.size(); i++) put(out, b, "out.prefill_hidden_states." + i, hidden.get(i));
+        for (int i = 0; i < layers; i++)
+            out.put("out.prefill_attentions." + i, TensorView.of("out.prefill_attentions." + i, prefillProbs.get(i), heads, t, t));
+        put(out, b, "out.prefill_logits", logits);
+
+        int steps = golden.tensor("out.generated_ids").dim(0), vocab = c.text().vocabSize();
+        LastRowRecorder rows = new LastRowRecorder(layers);
+        float[] stepLogits = new float[steps * vocab];
+        List<Integer> generated = new Generator(lm).generate(b, embeds, steps, Sampler.greedy(), -1, rows,
+                (step, token, row) -> System.arraycopy(row, 0, stepLogits, step * vocab, vocab));
+        out.put("out.step_logits", TensorView.of("out.step_logits", stepLogits, steps, vocab));
+        for (int i = 0; i < generated.size(); i++) {
+            String name = "out.step_attentions." + i;
+            out.put(name, TensorView.of(name, rows.passes.get(i), layers, heads, t + i));
+        }
+        long[] gen = generated.stream().mapToLong(Integer::longValue).toArray();
+        out.put("out.generated_ids", TensorView.ofLongs("out.generated_ids", gen, gen.length));
+        return out;
+    }
+
+    /** Each pass's last query row, every layer and head: [layers, heads, keys] per generated token. */
+    static final class LastRowRecorder implements AttentionRecorder {
+        final List<float[]> passes = new ArrayList<>();
+        private final int layers;
+
+        LastRowRecorder(int layers) { this.layers = layers; }
+
+        @Override public void layer(int layer, float[] probs, int heads, int queries, int keys) {
+            if (layer == 0) passes.add(new float[layers * heads * keys]);
+            float[] pass = passes.getLast();
+            for (int h = 0; h < heads; h++)
+                System.arraycopy(probs, (h * queries + queries - 1) * keys, pass, (layer * heads + h) * keys, keys);
+        }
+    }
+
+    private static int[] toInts(long[] ids) {
+        int[] out = new int[ids.length];
+        for (int i = 0; i < ids.length; i++) out[i] = Math.toIntExact(ids[i]);
+        return out;
+    }
+}

@@ -1,0 +1,38 @@
+package dev.jground.model.llama;
+
+import dev.jground.io.config.LlamaConfig;
+import dev.jground.model.Linear;
+import dev.jground.model.Weights;
+import dev.jground.nn.Backend;
+import dev.jground.nn.Tensor;
+
+/** LLaMA self-attention: q/k/v projections, rotary positions, grouped-query heads, causal mask. */
+final class LlamaAttention {
+    private final Linear qProj, kProj, vProj, oProj;   // self_attn.{q,k,v,o}_proj
+    private final int heads, kvHeads;
+    private final float scale, ropeTheta;
+
+    LlamaAttention(Weights w, LlamaConfig c) {
+        heads = c.numAttentionHeads();
+        kvHeads = c.numKeyValueHeads();
+        int d = c.hiddenSize(), hd = c.headDim();
+        qProj = Linear.of(w, "q_proj", d, heads * hd);
+        kProj = Linear.of(w, "k_proj", d, kvHeads * hd);
+        vProj = Linear.of(w, "v_proj", d, kvHeads * hd);
+        oProj = Linear.of(w, "o_proj", heads * hd, d);
+        scale = (float) (1 / Math.sqrt(hd));
+        ropeTheta = (float) c.ropeTheta();
+    }
+
+    /** x [T, D] of the tokens at positions cache.length() .. + T - 1; probs, when wanted, [heads, T, keys]. */
+    Tensor forward(Backend b, Tensor x, KvCache cache, int layer, float[] probs) {
+        int pos = cache.length(), keys = pos + x.shape()[0];
+        Tensor q = b.rope(qProj.forward(b, x), heads, pos, ropeTheta);
+        Tensor k = b.rope(kProj.forward(b, x), kvHeads, pos, ropeTheta);
+        cache.write(b, layer, k, vProj.forward(b, x));
+        Tensor y = b.attention(q, cache.keys(layer), cache.values(layer), keys, heads, kvHeads, scale, true, probs);
+        return oProj.forward(b, y);
+    }
+
+    int heads() { return heads; }
+}

@@ -1,0 +1,27 @@
+package dev.jground.model.llama;
+
+import dev.jground.io.config.LlamaConfig;
+import dev.jground.model.Weights;
+import dev.jground.nn.Backend;
+import dev.jground.nn.Tensor;
+
+/** LlamaDecoderLayer: pre-norm attention and MLP, each with a residual. */
+final class LlamaDecoderLayer {
+    private final RmsNorm inputLayernorm, postAttentionLayernorm;
+    private final LlamaAttention selfAttn;
+    private final LlamaMlp mlp;
+
+    LlamaDecoderLayer(Weights w, LlamaConfig c) {
+        inputLayernorm = RmsNorm.of(w, "input_layernorm", c.hiddenSize(), c.rmsNormEps());
+        selfAttn = new LlamaAttention(w.at("self_attn"), c);
+        postAttentionLayernorm = RmsNorm.of(w, "post_attention_layernorm", c.hiddenSize(), c.rmsNormEps());
+        mlp = new LlamaMlp(w.at("mlp"), c);
+    }
+
+    Tensor forward(Backend b, Tensor x, KvCache cache, int layer, float[] probs) {
+        Tensor h = b.add(x, selfAttn.forward(b, inputLayernorm.forward(b, x), cache, layer, probs));
+        return b.add(h, mlp.forward(b, postAttentionLayernorm.forward(b, h)));
+    }
+
+    int heads() { return selfAttn.heads(); }
+}

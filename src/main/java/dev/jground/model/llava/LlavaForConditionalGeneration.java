@@ -1,0 +1,78 @@
+package dev.jground.model.llava;
+
+import dev.jground.io.Checkpoint;
+import dev.jground.io.config.LlavaConfig;
+import dev.jground.model.Weights;
+import dev.jground.model.clip.ClipVisionModel;
+import dev.jground.model.llama.LlamaForCausalLM;
+import dev.jground.nn.Backend;
+import dev.jground.nn.Tensor;
+
+/**
+ * LLaVA-1.5: CLIP vision tower, projector, LLaMA decoder. The image's features take the place
+ * of the single {@code <image>} token in the prompt (one visual token per CLIP patch).
+ */
+public final class LlavaForConditionalGeneration {
+    private final ClipVisionModel visionTower;
+    private final LlavaMultiModalProjector multiModalProjector;
+    private final LlamaForCausalLM languageModel;
+    private final LlavaConfig config;
+    private final int featureLayer;   // index into the vision tower's hidden states
+
+    public LlavaForConditionalGeneration(Checkpoint checkpoint, Backend b, LlavaConfig c) {
+        config = c;
+        if (!c.visionFeatureSelectStrategy().equals("default"))
+            throw new IllegalArgumentException("vision_feature_select_strategy '" + c.visionFeatureSelectStrategy()
+                    + "' is not supported (default: drop CLS)");
+        Weights root = Weights.of(checkpoint, b);
+        // transformers <= 4.51 saved language_model.model.* and language_model.lm_head; >= 4.52 saves
+        // model.language_model.* (no inner model.), model.vision_tower.*, and lm_head at the top.
+        boolean renamed = checkpoint.has("model.language_model.embed_tokens.weight");
+        Weights top = renamed ? root.at("model") : root;
+        visionTower = new ClipVisionModel(top.at("vision_tower").at("vision_model"), c.vision());
+        multiModalProjector = new LlavaMultiModalProjector(top.at("multi_modal_projector"), c);
+        languageModel = renamed ? new LlamaForCausalLM(top.at("language_model"), root, c.text())
+                : new LlamaForCausalLM(root.at("language_model").at("model"), root.at("language_model"), c.text());
+        int states = c.vision().numHiddenLayers() + 1;
+        featureLayer = c.visionFeatureLayer() < 0 ? states + c.visionFeatureLayer() : c.visionFeatureLayer();
+        if (featureLayer < 0 || featureLayer >= states)
+            throw new IllegalArgumentException("vision_feature_layer " + c.visionFeatureLayer() + " is outside the tower's "
+                    + states + " hidden states");
+    }
+
+    public LlavaConfig config() { return config; }
+
+    public ClipVisionModel visionTower() { return visionTower; }
+
+    public LlamaForCausalLM languageModel() { return languageModel; }
+
+    /** The visual tokens of one preprocessed image [3, S, S]: [patches, D]. */
+    public Tensor imageFeatures(Backend b, Tensor pixels) {
+        return project(b, visionTower.hiddenState(b, pixels, featureLayer));
+    }
+
+    /** The projector over a vision hidden state [1 + patches, Dv], CLS dropped. */
+    public Tensor project(Backend b, Tensor visionHidden) {
+        return multiModalProjector.forward(b, b.slice(visionHidden, 1, visionHidden.shape()[0]));
+    }
+
+    /** Index of the vision hidden state LLaVA reads (vision_feature_layer, made non-negative). */
+    public int featureLayer() { return featureLayer; }
+
+    /**
+     * The decoder input: token embeddings with the one image token replaced in place by the
+     * image features. ids hold exactly one {@code image_token_index}.
+     */
+    public Tensor inputsEmbeds(Backend b, int[] ids, Tensor imageFeatures) {
+        int at = -1;
+        for (int i = 0; i < ids.length; i++)
+            if (ids[i] == config.imageTokenIndex()) {
+                if (at >= 0) throw new IllegalArgumentException("the prompt holds more than one image token (" + config.imageTokenIndex() + ")");
+                at = i;
+            }
+        if (at < 0) throw new IllegalArgumentException("the prompt holds no image token (" + config.imageTokenIndex() + ")");
+        Tensor before = languageModel.embed(b, java.util.Arrays.copyOfRange(ids, 0, at));
+        Tensor after = languageModel.embed(b, java.util.Arrays.copyOfRange(ids, at + 1, ids.length));
+        return b.concat(before, imageFeatures, after);
+    }
+}
