@@ -1,5 +1,6 @@
 package dev.jground.cli;
 
+import dev.jground.ground.AttentionMaps;
 import dev.jground.image.ClipImageProcessor;
 import dev.jground.image.RgbImage;
 import dev.jground.io.config.LlavaConfig;
@@ -11,6 +12,8 @@ import dev.jground.model.llama.KvCache;
 import dev.jground.model.llama.LlamaForCausalLM;
 import dev.jground.model.llama.Sampler;
 import dev.jground.model.llava.LlavaForConditionalGeneration;
+import dev.jground.model.llava.VisualAttention;
+import dev.jground.model.llama.Recorders;
 import dev.jground.nn.Backend;
 import dev.jground.nn.Tensor;
 import dev.jground.tensor.TensorView;
@@ -26,7 +29,7 @@ import static dev.jground.cli.ClipVisionRunner.put;
 /**
  * llava-tiny, stage by stage: preprocessing; the vision tower on the golden pixel_values; the
  * projector; the decoder's prompt pass on the golden inputs_embeds; greedy decoding with the
- * KV cache. The attend-and-segment outputs (aas_*) belong to the ground package.
+ * KV cache; the attend-and-segment maps and points from the same passes.
  */
 final class LlavaRunner implements GoldenRunner {
 
@@ -78,9 +81,12 @@ final class LlavaRunner implements GoldenRunner {
         put(out, b, "out.prefill_logits", logits);
 
         int steps = golden.tensor("out.generated_ids").dim(0), vocab = c.text().vocabSize();
+        int imageAt = indexOf(ids, c.imageTokenIndex());
         LastRowRecorder rows = new LastRowRecorder(layers);
+        VisualAttention all = new VisualAttention(imageAt, patches, layers, null);
+        VisualAttention official = new VisualAttention(imageAt, patches, layers, new int[] {heads - 2});
         float[] stepLogits = new float[steps * vocab];
-        List<Integer> generated = new Generator(lm).generate(b, embeds, steps, Sampler.greedy(), -1, rows,
+        List<Integer> generated = new Generator(lm).generate(b, embeds, steps, Sampler.greedy(), -1, Recorders.of(rows, all, official),
                 (step, token, row) -> System.arraycopy(row, 0, stepLogits, step * vocab, vocab));
         out.put("out.step_logits", TensorView.of("out.step_logits", stepLogits, steps, vocab));
         for (int i = 0; i < generated.size(); i++) {
@@ -89,7 +95,40 @@ final class LlavaRunner implements GoldenRunner {
         }
         long[] gen = generated.stream().mapToLong(Integer::longValue).toArray();
         out.put("out.generated_ids", TensorView.ofLongs("out.generated_ids", gen, gen.length));
+
+        RgbImage image = Images.fromHwc(golden.tensor("in.image"));
+        int grid = c.vision().gridSize();
+        putMaps(out, b, "out.aas_", all.maps(), grid, image);
+        putMaps(out, b, "out.aas_official_", official.maps(), grid, image);
+        float[] up0 = AttentionMaps.toImage(b, AttentionMaps.normalize(all.maps()).getFirst(), grid, image.width(), image.height());
+        out.put("out.aas_upsampled_0", TensorView.of("out.aas_upsampled_0", up0, image.height(), image.width()));
         return out;
+    }
+
+    /** raw_maps, norm_maps and points of one head selection. */
+    private static void putMaps(Map<String, TensorView> out, Backend b, String prefix, List<float[]> raw, int grid, RgbImage image) {
+        List<float[]> norm = AttentionMaps.normalize(raw);
+        long[] points = new long[norm.size() * 2];
+        for (int i = 0; i < norm.size(); i++) {
+            int[] p = AttentionMaps.peak(AttentionMaps.toImage(b, norm.get(i), grid, image.width(), image.height()), image.width());
+            points[2 * i] = p[0];
+            points[2 * i + 1] = p[1];
+        }
+        out.put(prefix + "raw_maps", TensorView.of(prefix + "raw_maps", concat(raw), raw.size(), grid, grid));
+        out.put(prefix + "norm_maps", TensorView.of(prefix + "norm_maps", concat(norm), norm.size(), grid, grid));
+        out.put(prefix + "points", TensorView.ofLongs(prefix + "points", points, norm.size(), 2));
+    }
+
+    private static float[] concat(List<float[]> maps) {
+        int n = maps.getFirst().length;
+        float[] out = new float[maps.size() * n];
+        for (int i = 0; i < maps.size(); i++) System.arraycopy(maps.get(i), 0, out, i * n, n);
+        return out;
+    }
+
+    private static int indexOf(int[] ids, int id) {
+        for (int i = 0; i < ids.length; i++) if (ids[i] == id) return i;
+        throw new IllegalArgumentException("no image token " + id + " in the prompt");
     }
 
     /** Each pass's last query row, every layer and head: [layers, heads, keys] per generated token. */
