@@ -66,7 +66,9 @@ class AttentionTest {
     void decodeAndPrefillWithGroupedQueryHeads() {
         Random r = new Random(31);
         int[][] kv = {{4, 4}, {4, 2}, {4, 1}, {1, 1}};
-        int[][] lengths = {{1, 1}, {1, 7}, {1, 1031}, {7, 7}, {33, 33}, {3, 40}};
+        // tq < PACK_MIN_QUERIES reads keys in place; tq = 9, 20, 33 take the packed path (PackedHead),
+        // with tk > tq for queries that are the last positions of a longer sequence
+        int[][] lengths = {{1, 1}, {1, 7}, {1, 1031}, {7, 7}, {3, 40}, {9, 9}, {20, 45}, {33, 33}};
         for (int[] h : kv)
             for (int[] t : lengths)
                 for (boolean causal : new boolean[]{false, true})
