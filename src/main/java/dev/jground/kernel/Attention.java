@@ -30,6 +30,38 @@ public final class Attention {
     public static void attention(float[] q, float[] k, float[] v, float[] out, int tq, int tk, int heads, int kvHeads,
                                  int headDim, float scale, boolean causal, float[] probs, Parallel par) {
         check(q, k, v, out, tq, tk, heads, kvHeads, headDim, causal, probs);
+        run(q, k, v, out, tq, tk, heads, kvHeads, headDim, scale, causal, null, probs, par);
+    }
+
+    /**
+     * SAM's attention with decomposed relative positions (HF SamVisionAttention.add_decomposed_rel_pos):
+     * the keys form a keyH × keyW grid, and the score of query i for key (ky, kx) gets
+     * relH[h, i, ky] + relW[h, i, kx] added after scaling, before the softmax. No causal mask,
+     * one kv head per query head. relH [heads, tq, keyH] and relW [heads, tq, keyW] are the
+     * model's einsums of the (unscaled) query with rel_pos_h / rel_pos_w.
+     */
+    public static void attention(float[] q, float[] k, float[] v, float[] out, int tq, int tk, int heads, int headDim,
+                                 float scale, float[] relH, float[] relW, int keyH, int keyW, float[] probs, Parallel par) {
+        check(q, k, v, out, tq, tk, heads, heads, headDim, false, probs);
+        if (keyH < 1 || keyW < 1 || (long) keyH * keyW != tk)
+            throw new IllegalArgumentException("attention: key grid " + keyH + "×" + keyW + " does not hold " + tk + " keys");
+        need("relH", relH, (long) heads * tq * keyH);
+        need("relW", relW, (long) heads * tq * keyW);
+        run(q, k, v, out, tq, tk, heads, heads, headDim, scale, false, new RelPos(relH, relW, keyH, keyW), probs, par);
+    }
+
+    private record RelPos(float[] h, float[] w, int keyH, int keyW) {
+        /** scores[(ky, kx)] = (scores + relH[row, ky]) + relW[row, kx], PyTorch's order of the two broadcast adds. */
+        void add(float[] scores, int row) {
+            for (int ky = 0, j = 0; ky < keyH; ky++) {
+                float rh = h[row * keyH + ky];
+                for (int kx = 0; kx < keyW; kx++, j++) scores[j] = scores[j] + rh + w[row * keyW + kx];
+            }
+        }
+    }
+
+    private static void run(float[] q, float[] k, float[] v, float[] out, int tq, int tk, int heads, int kvHeads,
+                            int headDim, float scale, boolean causal, RelPos rel, float[] probs, Parallel par) {
         int group = heads / kvHeads, qStride = heads * headDim, kvStride = kvHeads * headDim;
         par.forRange(heads * tq, (start, end) -> {
             float[] scores = new float[PackedHead.roundUp(tk)];
@@ -47,6 +79,7 @@ public final class Attention {
                     int keys = causal ? tk - tq + i + 1 : tk;
                     if (pack) packed.scores(q, qOff, keys, scale, scores);
                     else scores(q, qOff, k, kvOff, kvStride, headDim, keys, scale, scores);
+                    if (rel != null) rel.add(scores, h * tq + i);
                     Softmax.row(scores, 0, keys);
                     if (pack) packed.weightedSum(scores, keys, out, qOff);
                     else weightedSum(scores, keys, v, kvOff, kvStride, headDim, out, qOff);
