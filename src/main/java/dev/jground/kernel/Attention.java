@@ -25,7 +25,8 @@ public final class Attention {
     /**
      * q [tq, heads·headDim], k and v [tk, kvHeads·headDim], out [tq, heads·headDim]. Query head
      * h reads kv head h / (heads / kvHeads). Causal: query i sees keys j ≤ tk - tq + i (the
-     * queries are the last tq positions). probs, when not null, gets [heads, tq, tk].
+     * queries are the last tq positions). probs, when not null, gets [heads, tq, tk]. out may be
+     * q: each (query, head) slice of q is read before the same slice of out is written.
      */
     public static void attention(float[] q, float[] k, float[] v, float[] out, int tq, int tk, int heads, int kvHeads,
                                  int headDim, float scale, boolean causal, float[] probs, Parallel par) {

@@ -130,6 +130,19 @@ class AttentionTest {
     }
 
     @Test
+    void outMayBeQ() {
+        Random r = new Random(33);
+        for (int tq : new int[]{1, 20}) {   // the in-place and the packed path
+            int heads = 4, d = 24, tk = 20;
+            float[] q = gaussian(r, tq * heads * d, 1, 0), k = gaussian(r, tk * 2 * d, 1, 0), v = gaussian(r, tk * 2 * d, 1, 0);
+            float[] out = new float[q.length], qOut = q.clone();
+            Attention.attention(q, k, v, out, tq, tk, heads, 2, d, 0.2f, true, null, PAR);
+            Attention.attention(qOut, k, v, qOut, tq, tk, heads, 2, d, 0.2f, true, null, PAR);
+            assertArrayEquals(out, qOut, "tq=" + tq);
+        }
+    }
+
+    @Test
     void handExampleTwoKeys() {
         // scores 0 and ln 3 -> probabilities 1/4 and 3/4
         float ln3 = (float) Math.log(3);
