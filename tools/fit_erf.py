@@ -2,7 +2,9 @@
 
 Two pieces, each a least-squares polynomial on Chebyshev nodes (near-minimax):
   |x| <  T : erf(a) = a + a * R(a^2),  R = erf(a)/a - 1 (the leading a is exact: one rounding at the end)
-  |x| >= T : erf(a) = 1 - exp(Q(a - c)),  Q ~ log(erfc(a)) on [T, 4]   (erf(a) rounds to 1f past ~3.92)
+  |x| >= T : erf(a) = 1 - exp(fma(-a, a, Q(a - c))),  Q ~ log(erfc(a)) + a^2 on [T, 4]
+             (the fma keeps a^2 exact; Q stays within [-2, -0.8], so its float coefficients round
+             finely; erf(a) rounds to 1f past ~3.92)
 Run: python3 tools/fit_erf.py   (numpy + mpmath); prints Java constants and the max abs error.
 """
 import mpmath as mp
@@ -26,7 +28,7 @@ def fit(xs, ys, deg):
 u = cheb(0, T * T, 400)
 p = fit(u, np.array([float(mp.erf(mp.sqrt(v)) / mp.sqrt(v) - 1) for v in u]), DEG_P)
 a = cheb(T, HI, 400)
-q = fit(a - C, np.array([float(mp.log(mp.erfc(v))) for v in a]), DEG_Q)
+q = fit(a - C, np.array([float(mp.log(mp.erfc(v)) + mp.mpf(v) ** 2) for v in a]), DEG_Q)
 
 pf, qf = p.astype(np.float32), q.astype(np.float32)
 
@@ -48,7 +50,7 @@ def erf32(x):
     x = x.astype(np.float32)
     ax = np.minimum(np.abs(x), np.float32(HI))
     small = fma(ax, horner(pf, ax * ax), ax)
-    large = np.float32(1) - np.exp(horner(qf, ax - np.float32(C))).astype(np.float32)
+    large = np.float32(1) - np.exp(fma(-ax, ax, horner(qf, ax - np.float32(C)))).astype(np.float32)
     return np.copysign(np.where(ax < T, small, large), x)
 
 

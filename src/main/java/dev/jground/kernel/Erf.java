@@ -10,8 +10,10 @@ import jdk.incubator.vector.VectorOperators;
  * fitted by {@code tools/fit_erf.py} (least squares on Chebyshev nodes, checked in float):
  * <pre>
  *   |x| &lt; 1      erf(a) = a + a R(a²)           (the leading a is exact, one rounding at the end)
- *   1 &lt;= |x|     erf(a) = 1 - exp(Q(min(a, 4) - 2.5)),  Q ≈ log erfc on [1, 4]
+ *   1 &lt;= |x|     erf(a) = 1 - exp(fma(-a, a, Q(min(a, 4) - 2.5))),  Q ≈ log erfc(a) + a² on [1, 4]
  * </pre>
+ * The fma keeps a² exact inside the exponent, and Q stays within [-2, -0.8], so rounding its
+ * coefficients to float costs little. Measured over 4M points of [-6, 6]: max error 6.3e-8 (about one ulp near 0.85).
  * Past 4 erfc is below 1.6e-8, so erf rounds to 1 in float anyway.
  */
 public final class Erf {
@@ -21,9 +23,9 @@ public final class Erf {
             0.12837916612625122f, -0.3761262595653534f, 0.11283597350120544f, -0.02685432881116867f,
             0.005189312156289816f, -0.0008018855005502701f, 7.882497448008507e-05f};
     private static final float[] Q = {
-            -7.806815147399902f, -5.352680683135986f, -0.9438937306404114f, -0.010858067311346531f,
+            -1.556815266609192f, -0.3526807427406311f, 0.05610625818371773f, -0.010858067311346531f,
             0.002165525685995817f, -0.0004209505277685821f, 7.693984662182629e-05f, -1.2728676665574312e-05f,
-            1.8449595700076316e-06f, -1.75809219626899e-07f, -4.104852990849395e-08f, 1.7774622662614092e-08f};
+            1.8449596836944693e-06f, -1.7580920541604428e-07f, -4.1048540566634983e-08f, 1.7774642202539326e-08f};
     private static final float SPLIT = 1f, CLAMP = 4f, CENTRE = 2.5f;
 
     public static float erf(float x) {
@@ -36,7 +38,7 @@ public final class Erf {
         } else {
             float t = a - CENTRE, q = Q[Q.length - 1];
             for (int i = Q.length - 2; i >= 0; i--) q = Math.fma(q, t, Q[i]);
-            r = 1f - (float) Math.exp(q);
+            r = 1f - (float) Math.exp(Math.fma(-a, a, q));
         }
         return Math.copySign(r, x);
     }
@@ -52,7 +54,7 @@ public final class Erf {
         FloatVector t = a.sub(CENTRE);
         FloatVector q = FloatVector.broadcast(x.species(), Q[Q.length - 1]);
         for (int i = Q.length - 2; i >= 0; i--) q = q.fma(t, FloatVector.broadcast(x.species(), Q[i]));
-        FloatVector large = q.lanewise(VectorOperators.EXP).neg().add(1f);
+        FloatVector large = a.neg().fma(a, q).lanewise(VectorOperators.EXP).neg().add(1f);
 
         VectorMask<Float> isSmall = a.lt(SPLIT);
         FloatVector r = large.blend(small, isSmall);

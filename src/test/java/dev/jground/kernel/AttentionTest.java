@@ -66,7 +66,9 @@ class AttentionTest {
     void decodeAndPrefillWithGroupedQueryHeads() {
         Random r = new Random(31);
         int[][] kv = {{4, 4}, {4, 2}, {4, 1}, {1, 1}};
-        int[][] lengths = {{1, 1}, {1, 7}, {1, 1031}, {7, 7}, {33, 33}, {3, 40}};
+        // tq < PACK_MIN_QUERIES reads keys in place; tq = 9, 20, 33 take the packed path (PackedHead),
+        // with tk > tq for queries that are the last positions of a longer sequence
+        int[][] lengths = {{1, 1}, {1, 7}, {1, 1031}, {7, 7}, {3, 40}, {9, 9}, {20, 45}, {33, 33}};
         for (int[] h : kv)
             for (int[] t : lengths)
                 for (boolean causal : new boolean[]{false, true})
@@ -74,11 +76,70 @@ class AttentionTest {
                         check(t[0], t[1], h[0], h[1], d, causal, r);
     }
 
+    /** float64 twin of SAM's decomposed relative-position attention (bias added to the scaled scores). */
+    static double[] relPosAttention(float[] q, float[] k, float[] v, int tq, int heads, int d, double scale,
+                                    float[] relH, float[] relW, int keyH, int keyW, double[] probs) {
+        int tk = keyH * keyW;
+        double[] out = new double[tq * heads * d];
+        for (int h = 0; h < heads; h++)
+            for (int i = 0; i < tq; i++) {
+                double[] s = new double[tk];
+                double max = Double.NEGATIVE_INFINITY, sum = 0;
+                for (int j = 0; j < tk; j++) {
+                    double dot = 0;
+                    for (int c = 0; c < d; c++) dot += (double) q[(i * heads + h) * d + c] * k[(j * heads + h) * d + c];
+                    s[j] = dot * scale + relH[(h * tq + i) * keyH + j / keyW] + relW[(h * tq + i) * keyW + j % keyW];
+                    max = Math.max(max, s[j]);
+                }
+                for (int j = 0; j < tk; j++) sum += s[j] = Math.exp(s[j] - max);
+                for (int j = 0; j < tk; j++) {
+                    probs[(h * tq + i) * tk + j] = s[j] / sum;
+                    for (int c = 0; c < d; c++) out[(i * heads + h) * d + c] += s[j] / sum * v[(j * heads + h) * d + c];
+                }
+            }
+        return out;
+    }
+
+    @Test
+    void decomposedRelativePositions() {
+        Random r = new Random(32);
+        int[][] cases = {{1, 1, 1, 1, 4}, {6, 2, 3, 3, 7}, {20, 3, 4, 5, 16}, {49, 2, 7, 7, 64}};   // tq, heads, keyH, keyW, d
+        for (int[] c : cases) {
+            int tq = c[0], heads = c[1], keyH = c[2], keyW = c[3], d = c[4], tk = keyH * keyW;
+            float[] q = gaussian(r, tq * heads * d, 1, 0), k = gaussian(r, tk * heads * d, 1, 0), v = gaussian(r, tk * heads * d, 1, 0);
+            float[] relH = gaussian(r, heads * tq * keyH, 1, 0), relW = gaussian(r, heads * tq * keyW, 1, 0);
+            float scale = (float) (1 / Math.sqrt(d));
+            double[] wantProbs = new double[heads * tq * tk];
+            double[] want = relPosAttention(q, k, v, tq, heads, d, scale, relH, relW, keyH, keyW, wantProbs);
+            float[] out = new float[tq * heads * d], probs = new float[heads * tq * tk];
+            Attention.attention(q, k, v, out, tq, tk, heads, d, scale, relH, relW, keyH, keyW, probs, PAR);
+            String what = java.util.Arrays.toString(c);
+            assertClose("rel-pos probs " + what, wantProbs, probs, 1e-7, 2e-6);   // as in check(): bias adds two roundings
+            assertClose("rel-pos out " + what, want, out, 2e-6, 2e-6);
+        }
+        var e = assertThrows(IllegalArgumentException.class, () -> Attention.attention(new float[4], new float[24], new float[24],
+                new float[4], 1, 6, 1, 4, 1f, new float[2], new float[3], 2, 2, null, PAR));
+        assertTrue(e.getMessage().contains("grid"), e.getMessage());
+    }
+
     @Test
     void probsMayBeNullAndSingleKeyGivesValue() {
         float[] q = {1f, 2f}, k = {3f, 4f}, v = {5f, -6f}, out = new float[2];
         Attention.attention(q, k, v, out, 1, 1, 1, 1, 2, 0.5f, true, null, Parallel.SERIAL);
         assertArrayEquals(new float[]{5f, -6f}, out);
+    }
+
+    @Test
+    void outMayBeQ() {
+        Random r = new Random(33);
+        for (int tq : new int[]{1, 20}) {   // the in-place and the packed path
+            int heads = 4, d = 24, tk = 20;
+            float[] q = gaussian(r, tq * heads * d, 1, 0), k = gaussian(r, tk * 2 * d, 1, 0), v = gaussian(r, tk * 2 * d, 1, 0);
+            float[] out = new float[q.length], qOut = q.clone();
+            Attention.attention(q, k, v, out, tq, tk, heads, 2, d, 0.2f, true, null, PAR);
+            Attention.attention(qOut, k, v, qOut, tq, tk, heads, 2, d, 0.2f, true, null, PAR);
+            assertArrayEquals(out, qOut, "tq=" + tq);
+        }
     }
 
     @Test
