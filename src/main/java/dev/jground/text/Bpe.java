@@ -1,7 +1,6 @@
 package dev.jground.text;
 
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -14,7 +13,7 @@ import java.util.Map;
 final class Bpe {
     private final Map<String, Integer> vocab;
     private final String[] pieces;                 // id -> piece; null where the vocab skips an id
-    private final HashMap<Long, Integer> mergeRank; // (left id, right id) -> rank
+    private final PairMap mergeRank;               // (left id, right id) -> rank
     private final int[] mergeResult;               // rank -> id of the merged piece
     private final int unkId;                       // -1: none
     private final boolean byteFallback, fuseUnk, ignoreMerges;
@@ -22,14 +21,14 @@ final class Bpe {
 
     Bpe(Map<String, Integer> vocab, List<String[]> merges, String unkToken,
         boolean byteFallback, boolean fuseUnk, boolean ignoreMerges, String source) {
-        this.vocab = Map.copyOf(vocab);
+        this.vocab = vocab;
         int maxId = vocab.values().stream().mapToInt(Integer::intValue).max().orElse(-1);
         pieces = new String[maxId + 1];
         vocab.forEach((piece, id) -> {
             if (id < 0) throw new IllegalArgumentException(source + ": model.vocab: negative id " + id + " for '" + piece + "'");
             pieces[id] = piece;
         });
-        mergeRank = HashMap.newHashMap(merges.size());
+        mergeRank = new PairMap(merges.size());
         mergeResult = new int[merges.size()];
         for (int rank = 0; rank < merges.size(); rank++) {
             String[] m = merges.get(rank);
@@ -37,7 +36,7 @@ final class Bpe {
             if (a == null || b == null || ab == null)
                 throw new IllegalArgumentException(source + ": model.merges[" + rank + "] '" + m[0] + " " + m[1]
                         + "' names a piece that is not in the vocabulary");
-            mergeRank.putIfAbsent(pair(a, b), rank);   // a repeated merge keeps its first (best) rank
+            mergeRank.putIfAbsent(a, b, rank);
             mergeResult[rank] = ab;
         }
         if (unkToken != null && !vocab.containsKey(unkToken))
@@ -58,8 +57,6 @@ final class Bpe {
     String piece(int id) { return id >= 0 && id < pieces.length ? pieces[id] : null; }
 
     int id(String piece) { return vocab.getOrDefault(piece, -1); }
-
-    private static long pair(int a, int b) { return ((long) a << 32) | (b & 0xFFFFFFFFL); }
 
     /** Appends the ids of one pre-tokenized word to {@code out}. */
     void encode(String word, IntList out) {
@@ -97,7 +94,7 @@ final class Bpe {
             int rank = (int) (top >>> 32), s = (int) top;
             int t = next[s] < 0 || ids[s] < 0 ? -1 : next[s];
             // Stale entry: the symbol was merged away or its right neighbour changed since.
-            if (t < 0 || mergeRank.getOrDefault(pair(ids[s], ids[t]), -1) != rank) continue;
+            if (t < 0 || mergeRank.get(ids[s], ids[t]) != rank) continue;
             ids[s] = mergeResult[rank];
             ids[t] = -1;
             next[s] = next[t];
@@ -114,8 +111,8 @@ final class Bpe {
     }
 
     private void offer(LongHeap queue, int[] ids, int s, int t) {
-        Integer rank = mergeRank.get(pair(ids[s], ids[t]));
-        if (rank != null) queue.add(((long) rank << 32) | s);   // min (rank, position) first
+        int rank = mergeRank.get(ids[s], ids[t]);
+        if (rank >= 0) queue.add(((long) rank << 32) | s);   // min (rank, position) first
     }
 
     /** A binary min-heap of longs, so the merge queue boxes nothing. */

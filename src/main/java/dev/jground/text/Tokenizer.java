@@ -5,7 +5,6 @@ import dev.jground.io.JsonObject;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -60,8 +59,8 @@ public final class Tokenizer {
         if (!type.equals("BPE")) throw new IllegalArgumentException(model.source() + ".type: '" + type + "' is not supported (BPE only)");
         if (model.has("continuing_subword_prefix") || model.has("end_of_word_suffix"))
             throw new IllegalArgumentException(model.source() + ": continuing_subword_prefix / end_of_word_suffix are not supported");
-        Map<String, Integer> vocab = new LinkedHashMap<>();
         JsonObject v = model.object("vocab");
+        Map<String, Integer> vocab = HashMap.newHashMap(v.keys().size());
         for (String piece : v.keys()) vocab.put(piece, v.integer(piece));
         Bpe bpe = new Bpe(vocab, merges(model), model.string("unk_token", null), model.bool("byte_fallback", false),
                 model.bool("fuse_unk", false), model.bool("ignore_merges", false), source);
