@@ -21,6 +21,11 @@ public final class Main {
                                                     run a golden case's model and compare every output
               bench matmul --m M --n N --k K --dtype f32|f16|bf16 --threads T [--warmup W] [--runs R]
                                                     matmul speed, median of repeated runs (GFLOP/s)
+              chat --model DIR --image IMG [--prompt TEXT] [--max-tokens N] [--temperature T [--top-p P] [--seed S]]
+                   [--template llava_v1|llava-hf] [--tokenizer FILE] [--no-pad] [--backend cpu|opencl] [--threads T]
+                                                    ask a LLaVA model about an image; the answer streams as it is written
+              tokenize --tokenizer FILE [--no-bos] [--json-input]
+                                                    one text per stdin line -> one JSON array of token ids per line
               devices                               OpenCL platforms and devices
               help                                  this text
             """;
@@ -40,6 +45,8 @@ public final class Main {
                 case "verify" -> Verify.run(rest, out);
                 case "bench" -> Bench.run(rest, out);
                 case "devices" -> Devices.run(rest, out);
+                case "chat" -> Chat.run(rest, out, err);
+                case "tokenize" -> Tokenize.run(rest, System.in, out);
                 case "help", "--help", "-h" -> { out.print(USAGE); yield 0; }
                 default -> throw new UsageException("unknown verb '" + verb + "'");
             };
