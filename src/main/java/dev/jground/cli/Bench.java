@@ -7,12 +7,13 @@ import java.util.List;
 final class Bench {
     private Bench() {}
 
-    static int run(List<String> args, PrintStream out) {
-        if (args.isEmpty()) throw new UsageException("name a benchmark (matmul)");
+    static int run(List<String> args, PrintStream out) throws java.io.IOException {
+        if (args.isEmpty()) throw new UsageException("name a benchmark (matmul, llava)");
         List<String> rest = args.subList(1, args.size());
         return switch (args.getFirst()) {
             case "matmul" -> MatmulBench.run(rest, out);
-            default -> throw new UsageException("unknown benchmark '" + args.getFirst() + "' (matmul)");
+            case "llava" -> LlavaBench.run(rest, out);
+            default -> throw new UsageException("unknown benchmark '" + args.getFirst() + "' (matmul, llava)");
         };
     }
 }

@@ -21,6 +21,9 @@ public final class Main {
                                                     run a golden case's model and compare every output
               bench matmul --m M --n N --k K --dtype f32|f16|bf16 --threads T [--warmup W] [--runs R]
                                                     matmul speed, median of repeated runs (GFLOP/s)
+              bench llava --model DIR [--random] [--prompt-tokens N] [--decode-tokens N] [--threads T]
+                                                    image encode s, prefill and decode tokens/s (--random writes
+                                                    the LLaVA-1.5-7B shape with random F16 weights into an empty DIR)
               chat --model DIR --image IMG [--prompt TEXT] [--max-tokens N] [--temperature T [--top-p P] [--seed S]]
                    [--template llava_v1|llava-hf] [--tokenizer FILE] [--no-pad] [--backend cpu|opencl] [--threads T]
                                                     ask a LLaVA model about an image; the answer streams as it is written

@@ -72,6 +72,37 @@ public final class SafeTensorsWriter {
         });
     }
 
+    /** Writes one tensor's bytes into its place in the file. */
+    @FunctionalInterface
+    public interface Filler { void fill(TensorSpec spec, MemorySegment data); }
+
+    /**
+     * A file whose tensors' bytes the filler writes in place through a mapping, one tensor at a
+     * time: for generated checkpoints too large to hold in memory (random benchmark weights).
+     */
+    public static void writeGenerated(Path file, List<TensorSpec> specs, Map<String, String> metadata, Filler filler) {
+        byte[] header = header(file, specs, metadata);
+        long dataBytes = 0;
+        for (TensorSpec s : specs) dataBytes = Math.addExact(dataBytes, s.byteSize());
+        long start = 8L + header.length, total = start + dataBytes;
+        writeAtomically(file, tmp -> {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                 java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+                writeFully(ch, prefix(header));
+                long at = start;
+                for (TensorSpec s : specs) {
+                    if (s.byteSize() > 0) {
+                        ch.position(at + s.byteSize() - 1);
+                        writeFully(ch, ByteBuffer.wrap(new byte[1]));      // extend the file before mapping
+                        filler.fill(s, ch.map(FileChannel.MapMode.READ_WRITE, at, s.byteSize(), arena));
+                    }
+                    at += s.byteSize();
+                }
+                if (ch.size() != total) throw new IOException("wrote " + ch.size() + " bytes, expected " + total);
+            }
+        });
+    }
+
     /** The header JSON bytes, padded with spaces to a multiple of 8. */
     static byte[] header(Path file, List<TensorSpec> specs, Map<String, String> metadata) {
         Map<String, Object> root = new LinkedHashMap<>();
