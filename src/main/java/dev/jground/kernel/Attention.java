@@ -115,8 +115,8 @@ public final class Attention {
             a2 = FloatVector.fromArray(S, k, k2 + c).fma(qv, a2);
             a3 = FloatVector.fromArray(S, k, k3 + c).fma(qv, a3);
         }
-        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
-        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+        float s0 = Lanes.sum(a0), s1 = Lanes.sum(a1);
+        float s2 = Lanes.sum(a2), s3 = Lanes.sum(a3);
         for (int c = dEnd; c < d; c++) {
             float qc = q[qOff + c];
             s0 += qc * k[k0 + c]; s1 += qc * k[k1 + c]; s2 += qc * k[k2 + c]; s3 += qc * k[k3 + c];
@@ -129,7 +129,7 @@ public final class Attention {
         FloatVector acc = FloatVector.zero(S);
         for (int c = 0; c < dEnd; c += S.length())
             acc = FloatVector.fromArray(S, k, k0 + c).fma(FloatVector.fromArray(S, q, qOff + c), acc);
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = Lanes.sum(acc);
         for (int c = dEnd; c < d; c++) s += q[qOff + c] * k[k0 + c];
         return s;
     }

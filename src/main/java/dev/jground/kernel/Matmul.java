@@ -93,7 +93,7 @@ public final class Matmul {
                 a3 = load(dt, seg, r3 + o).fma(xv, a3);
             }
             for (int r = 0; r < rows; r++) {
-                float t = (r == 0 ? a0 : r == 1 ? a1 : r == 2 ? a2 : a3).reduceLanes(VectorOperators.ADD);
+                float t = Lanes.sum(r == 0 ? a0 : r == 1 ? a1 : r == 2 ? a2 : a3);
                 for (int kk = kv; kk < k; kk++) t += x[xo + kk] * w.get(j + r, kk);
                 y[i * n + j + r] = bias == null ? t : t + bias[j + r];
             }

@@ -113,7 +113,7 @@ public final class Norms {
         while (end - i >= BLOCK) {
             FloatVector acc = FloatVector.zero(S);
             for (int blockEnd = i + BLOCK; i < blockEnd; i += S.length()) acc = acc.add(FloatVector.fromArray(S, x, i).sub(shift));
-            total += acc.reduceLanes(VectorOperators.ADD);
+            total += Lanes.sum(acc);
         }
         for (; i < end; i++) total += x[i] - shift;
         return shift + total / n;
@@ -129,7 +129,7 @@ public final class Norms {
                 FloatVector d = FloatVector.fromArray(S, x, i).sub(mean);
                 acc = d.fma(d, acc);
             }
-            total += acc.reduceLanes(VectorOperators.ADD);
+            total += Lanes.sum(acc);
         }
         for (; i < end; i++) {
             double d = x[i] - mean;

@@ -44,7 +44,7 @@ public final class Softmax {
             e.intoArray(x, i, tail);
             sumV = sumV.add(e, tail);
         }
-        float inv = 1f / sumV.reduceLanes(VectorOperators.ADD);
+        float inv = 1f / Lanes.sum(sumV);
 
         for (i = off; i < vEnd; i += S.length()) FloatVector.fromArray(S, x, i).mul(inv).intoArray(x, i);
         if (i < end) FloatVector.fromArray(S, x, i, tail).mul(inv).intoArray(x, i, tail);
