@@ -44,8 +44,10 @@ public final class Tokenizer {
                 throw new IllegalArgumentException(source + ": added token '" + t.content() + "' has id " + t.id()
                         + ", which the vocabulary gives to '" + inVocab + "'");
         }
-        rawSplitter = new TokenSplitter(added.stream().filter(t -> !t.normalized()).toList());
-        normalizedSplitter = new TokenSplitter(added.stream().filter(AddedToken::normalized).toList());
+        rawSplitter = new TokenSplitter(added.stream().filter(t -> !t.normalized()).toList(), AddedToken::content);
+        // tokenizers matches a normalized token by its normalised content ("▁hi" for "hi" in legacy files).
+        normalizedSplitter = new TokenSplitter(added.stream().filter(AddedToken::normalized).toList(),
+                t -> normalizer.normalize(t.content()));
         this.prefix = prefix;
         this.suffix = suffix;
     }
@@ -204,6 +206,7 @@ public final class Tokenizer {
         private final boolean skipSpecial;
         private final Decoder.ByteRun run = new Decoder.ByteRun();
         private int stripLeft = decoder.stripStart();
+        private boolean first = true;
 
         private StreamDecoder(boolean skipSpecial) { this.skipSpecial = skipSpecial; }
 
@@ -212,7 +215,8 @@ public final class Tokenizer {
             String p = piece(id);
             if (p == null) return "";
             StringBuilder sb = new StringBuilder();
-            String piece = decoder.replace(p);
+            String piece = decoder.replace(p, first);
+            first = false;
             int b = decoder.byteOf(piece);
             if (b >= 0) {
                 run.add(b);
