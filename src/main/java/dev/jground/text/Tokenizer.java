@@ -73,9 +73,8 @@ public final class Tokenizer {
                 added.add(new AddedToken(t.string("content"), t.integer("id"), t.bool("special", false), t.bool("lstrip", false),
                         t.bool("rstrip", false), t.bool("normalized", !t.bool("special", false)), t.bool("single_word", false)));
         }
-        Tokenizer partial = new Tokenizer(source, bpe, new Normalizer(root), new Decoder(root), added, new int[0], new int[0]);
-        int[][] template = root.has("post_processor") ? partial.template(root.object("post_processor")) : new int[][] {{}, {}};
-        return new Tokenizer(source, bpe, partial.normalizer, partial.decoder, added, template[0], template[1]);
+        int[][] template = root.has("post_processor") ? template(root.object("post_processor"), bpe, added) : new int[][] {{}, {}};
+        return new Tokenizer(source, bpe, new Normalizer(root), new Decoder(root), added, template[0], template[1]);
     }
 
     /** Merges as {@code "a b"} strings (older files) or {@code ["a", "b"]} pairs (tokenizers >= 0.20). */
@@ -97,10 +96,10 @@ public final class Tokenizer {
     }
 
     /** The ids a {@code TemplateProcessing} post-processor puts before and after the single sequence. */
-    private int[][] template(JsonObject p) {
+    private static int[][] template(JsonObject p, Bpe bpe, List<AddedToken> added) {
         if (p.string("type").equals("Sequence")) {
             for (JsonObject q : Normalizer.objects(p, "processors"))
-                if (q.string("type").equals("TemplateProcessing")) return template(q);
+                if (q.string("type").equals("TemplateProcessing")) return template(q, bpe, added);
         }
         if (!p.string("type").equals("TemplateProcessing"))
             throw new IllegalArgumentException(p.source() + ": post_processor type '" + p.string("type") + "' is not supported");
@@ -110,9 +109,9 @@ public final class Tokenizer {
             if (item.has("Sequence")) { seenText = true; continue; }
             String name = item.object("SpecialToken").string("id");
             JsonObject special = p.object("special_tokens").object(name);
-            int[] ids = special.has("ids") ? special.intArray("ids") : new int[] {id(name)};
-            for (int id : ids) {
-                if (piece(id) == null) throw new IllegalArgumentException(special.source() + ": id " + id + " is not in the vocabulary");
+            for (int id : special.intArray("ids")) {
+                if (bpe.piece(id) == null && added.stream().noneMatch(t -> t.id() == id))
+                    throw new IllegalArgumentException(special.source() + ".ids: " + id + " is not in the vocabulary");
                 (seenText ? after : before).add(id);
             }
         }
