@@ -121,10 +121,12 @@ public final class Tokenizer {
     /** This tokenizer plus one special token matched verbatim, e.g. LLaVA's {@code <image>} = 32000 and {@code <pad>} = 32001. */
     public Tokenizer withAddedToken(String content, int id) { return withAddedToken(AddedToken.special(content, id)); }
 
+    /** This tokenizer plus {@code token}; one with the same content and id is replaced (a different id is an error). */
     public Tokenizer withAddedToken(AddedToken token) {
         AddedToken existing = addedByContent.get(token.content());
-        if (existing != null && existing.equals(token)) return this;
+        if (token.equals(existing)) return this;
         List<AddedToken> more = new ArrayList<>(added);
+        more.removeIf(t -> t.content().equals(token.content()) && t.id() == token.id());
         more.add(token);
         return new Tokenizer(source, bpe, normalizer, decoder, more, prefix, suffix);
     }
@@ -198,8 +200,9 @@ public final class Tokenizer {
      * Decodes ids as they are generated. {@link #push} returns the text that became complete: a
      * byte-fallback sequence is held back until its UTF-8 character is whole, and the decoder's
      * leading strip (one space for LLaMA) applies to the start of the whole stream, so the
-     * concatenated pushes equal {@link #decode} of all ids. (Not for invalid UTF-8: a broken
-     * byte run gives U+FFFD per byte from where it broke, not for the whole run.)
+     * concatenated pushes and {@link #flush} equal {@link #decode} of all ids. Two exceptions:
+     * invalid UTF-8 (a broken byte run gives U+FFFD per byte from where it broke, where decode
+     * replaces the whole run) and a decoder {@code Strip} of trailing characters (LLaMA strips none).
      */
     public final class StreamDecoder {
         private final boolean skipSpecial;
