@@ -5,8 +5,8 @@ package dev.jground.text;
  * {@code added_tokens}: {@code <s>}, {@code </s>}, {@code <unk>}, LLaVA's {@code <image>} and
  * {@code <pad>}. {@code special} tokens are dropped by {@code decode(ids, skipSpecial=true)};
  * {@code lstrip}/{@code rstrip} let a match swallow the whitespace beside it; {@code singleWord}
- * matches only where no word character touches it; {@code normalized} tokens are matched in the
- * normalised text rather than the raw text.
+ * matches only where no word character touches it; {@code normalized} tokens are matched by
+ * their normalised content in the normalised text rather than verbatim in the raw text.
  */
 public record AddedToken(String content, int id, boolean special, boolean lstrip, boolean rstrip,
                          boolean normalized, boolean singleWord) {

@@ -23,6 +23,8 @@ final class Bpe {
         boolean byteFallback, boolean fuseUnk, boolean ignoreMerges, String source) {
         this.vocab = vocab;
         int maxId = vocab.values().stream().mapToInt(Integer::intValue).max().orElse(-1);
+        if (maxId > 2 * vocab.size() + 1024)   // ids index an array: refuse a sparse vocabulary rather than allocate for it
+            throw new IllegalArgumentException(source + ": model.vocab: id " + maxId + " is far beyond the " + vocab.size() + " pieces");
         pieces = new String[maxId + 1];
         vocab.forEach((piece, id) -> {
             if (id < 0) throw new IllegalArgumentException(source + ": model.vocab: negative id " + id + " for '" + piece + "'");

@@ -16,11 +16,12 @@ import java.util.List;
  * do together: per-piece replacements ({@code Replace("▁", " ")}), {@code ByteFallback} (runs of
  * {@code <0xXX>} pieces become their UTF-8 text, or one U+FFFD per byte if the run is not valid
  * UTF-8, as {@code tokenizers} does), {@code Fuse}, and {@code Strip} of the fused text's ends.
- * A {@code Metaspace} decoder is the replacement plus stripping one leading space.
+ * A {@code Metaspace} decoder replaces "▁" by " " and drops the "▁"s of the first piece.
  */
 final class Decoder {
     private final List<String[]> replacements = new ArrayList<>();   // {from, to}, applied per piece in order
-    private boolean byteFallback;
+    private boolean byteFallback, fused;
+    private String firstPieceDrop;   // Metaspace: removed from the first piece, not made a space
     private char stripChar = ' ';
     private int stripStart, stripStop;
 
@@ -33,8 +34,9 @@ final class Decoder {
             case "Sequence" -> Normalizer.objects(d, "decoders").forEach(this::add);
             case "Replace" -> replacements.add(new String[] {Normalizer.stringPattern(d), d.string("content")});
             case "ByteFallback" -> byteFallback = true;
-            case "Fuse" -> { }   // decode always returns one string
+            case "Fuse" -> fused = true;   // decode returns one string anyway
             case "Strip" -> {
+                if (!fused) throw new IllegalArgumentException(d.source() + ": Strip before Fuse (stripping every piece) is not supported");
                 String content = d.string("content");
                 if (content.length() != 1) throw new IllegalArgumentException(d.source() + ".content: expected one character");
                 stripChar = content.charAt(0);
@@ -43,14 +45,15 @@ final class Decoder {
             }
             case "Metaspace" -> {
                 replacements.add(new String[] {d.string("replacement"), " "});
-                if (Normalizer.prependScheme(d) != Normalizer.PrependScheme.NEVER) { stripChar = ' '; stripStart = 1; }
+                if (Normalizer.prependScheme(d) != Normalizer.PrependScheme.NEVER) firstPieceDrop = d.string("replacement");
             }
             default -> throw new IllegalArgumentException(d.source() + ": decoder type '" + d.string("type") + "' is not supported");
         }
     }
 
-    /** The piece after the per-piece replacements. */
-    String replace(String piece) {
+    /** The piece after the per-piece replacements; {@code first}: it is the first piece decoded. */
+    String replace(String piece, boolean first) {
+        if (first && firstPieceDrop != null) piece = piece.replace(firstPieceDrop, "");
         for (String[] r : replacements) piece = piece.replace(r[0], r[1]);
         return piece;
     }
@@ -65,8 +68,8 @@ final class Decoder {
     String decode(List<String> pieces) {
         StringBuilder sb = new StringBuilder();
         ByteRun run = new ByteRun();
-        for (String p : pieces) {
-            String piece = replace(p);
+        for (int i = 0; i < pieces.size(); i++) {
+            String piece = replace(pieces.get(i), i == 0);
             int b = byteOf(piece);
             if (b >= 0) { run.add(b); continue; }
             run.flushInto(sb);

@@ -54,7 +54,7 @@ final class Normalizer {
         List<Object> list = o.list(key);
         List<JsonObject> out = new ArrayList<>(list.size());
         for (int i = 0; i < list.size(); i++) {
-            String where = o.source() + "." + key + "[" + i + "]";
+            String where = o.source() + (o.source().contains(": ") ? "." : ": ") + key + "[" + i + "]";
             if (!(list.get(i) instanceof Map<?, ?> m)) throw new IllegalArgumentException(where + ": expected an object");
             out.add(JsonObject.of((Map<String, Object>) m, where));
         }

@@ -44,8 +44,10 @@ public final class Tokenizer {
                 throw new IllegalArgumentException(source + ": added token '" + t.content() + "' has id " + t.id()
                         + ", which the vocabulary gives to '" + inVocab + "'");
         }
-        rawSplitter = new TokenSplitter(added.stream().filter(t -> !t.normalized()).toList());
-        normalizedSplitter = new TokenSplitter(added.stream().filter(AddedToken::normalized).toList());
+        rawSplitter = new TokenSplitter(added.stream().filter(t -> !t.normalized()).toList(), AddedToken::content);
+        // tokenizers matches a normalized token by its normalised content ("▁hi" for "hi" in legacy files).
+        normalizedSplitter = new TokenSplitter(added.stream().filter(AddedToken::normalized).toList(),
+                t -> normalizer.normalize(t.content()));
         this.prefix = prefix;
         this.suffix = suffix;
     }
@@ -71,9 +73,8 @@ public final class Tokenizer {
                 added.add(new AddedToken(t.string("content"), t.integer("id"), t.bool("special", false), t.bool("lstrip", false),
                         t.bool("rstrip", false), t.bool("normalized", !t.bool("special", false)), t.bool("single_word", false)));
         }
-        Tokenizer partial = new Tokenizer(source, bpe, new Normalizer(root), new Decoder(root), added, new int[0], new int[0]);
-        int[][] template = root.has("post_processor") ? partial.template(root.object("post_processor")) : new int[][] {{}, {}};
-        return new Tokenizer(source, bpe, partial.normalizer, partial.decoder, added, template[0], template[1]);
+        int[][] template = root.has("post_processor") ? template(root.object("post_processor"), bpe, added) : new int[][] {{}, {}};
+        return new Tokenizer(source, bpe, new Normalizer(root), new Decoder(root), added, template[0], template[1]);
     }
 
     /** Merges as {@code "a b"} strings (older files) or {@code ["a", "b"]} pairs (tokenizers >= 0.20). */
@@ -95,10 +96,10 @@ public final class Tokenizer {
     }
 
     /** The ids a {@code TemplateProcessing} post-processor puts before and after the single sequence. */
-    private int[][] template(JsonObject p) {
+    private static int[][] template(JsonObject p, Bpe bpe, List<AddedToken> added) {
         if (p.string("type").equals("Sequence")) {
             for (JsonObject q : Normalizer.objects(p, "processors"))
-                if (q.string("type").equals("TemplateProcessing")) return template(q);
+                if (q.string("type").equals("TemplateProcessing")) return template(q, bpe, added);
         }
         if (!p.string("type").equals("TemplateProcessing"))
             throw new IllegalArgumentException(p.source() + ": post_processor type '" + p.string("type") + "' is not supported");
@@ -108,9 +109,9 @@ public final class Tokenizer {
             if (item.has("Sequence")) { seenText = true; continue; }
             String name = item.object("SpecialToken").string("id");
             JsonObject special = p.object("special_tokens").object(name);
-            int[] ids = special.has("ids") ? special.intArray("ids") : new int[] {id(name)};
-            for (int id : ids) {
-                if (piece(id) == null) throw new IllegalArgumentException(special.source() + ": id " + id + " is not in the vocabulary");
+            for (int id : special.intArray("ids")) {
+                if (bpe.piece(id) == null && added.stream().noneMatch(t -> t.id() == id))
+                    throw new IllegalArgumentException(special.source() + ".ids: " + id + " is not in the vocabulary");
                 (seenText ? after : before).add(id);
             }
         }
@@ -120,10 +121,12 @@ public final class Tokenizer {
     /** This tokenizer plus one special token matched verbatim, e.g. LLaVA's {@code <image>} = 32000 and {@code <pad>} = 32001. */
     public Tokenizer withAddedToken(String content, int id) { return withAddedToken(AddedToken.special(content, id)); }
 
+    /** This tokenizer plus {@code token}; one with the same content and id is replaced (a different id is an error). */
     public Tokenizer withAddedToken(AddedToken token) {
         AddedToken existing = addedByContent.get(token.content());
-        if (existing != null && existing.equals(token)) return this;
+        if (token.equals(existing)) return this;
         List<AddedToken> more = new ArrayList<>(added);
+        more.removeIf(t -> t.content().equals(token.content()) && t.id() == token.id());
         more.add(token);
         return new Tokenizer(source, bpe, normalizer, decoder, more, prefix, suffix);
     }
@@ -197,13 +200,15 @@ public final class Tokenizer {
      * Decodes ids as they are generated. {@link #push} returns the text that became complete: a
      * byte-fallback sequence is held back until its UTF-8 character is whole, and the decoder's
      * leading strip (one space for LLaMA) applies to the start of the whole stream, so the
-     * concatenated pushes equal {@link #decode} of all ids. (Not for invalid UTF-8: a broken
-     * byte run gives U+FFFD per byte from where it broke, not for the whole run.)
+     * concatenated pushes and {@link #flush} equal {@link #decode} of all ids. Two exceptions:
+     * invalid UTF-8 (a broken byte run gives U+FFFD per byte from where it broke, where decode
+     * replaces the whole run) and a decoder {@code Strip} of trailing characters (LLaMA strips none).
      */
     public final class StreamDecoder {
         private final boolean skipSpecial;
         private final Decoder.ByteRun run = new Decoder.ByteRun();
         private int stripLeft = decoder.stripStart();
+        private boolean first = true;
 
         private StreamDecoder(boolean skipSpecial) { this.skipSpecial = skipSpecial; }
 
@@ -212,7 +217,8 @@ public final class Tokenizer {
             String p = piece(id);
             if (p == null) return "";
             StringBuilder sb = new StringBuilder();
-            String piece = decoder.replace(p);
+            String piece = decoder.replace(p, first);
+            first = false;
             int b = decoder.byteOf(piece);
             if (b >= 0) {
                 run.add(b);

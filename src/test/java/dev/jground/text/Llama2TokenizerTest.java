@@ -161,6 +161,11 @@ class Llama2TokenizerTest {
         assertTrue(e.getMessage().contains("'<image>' has id 15043, which the vocabulary gives to '▁Hello'"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> llava.withAddedToken("<image>", 32001));
         assertTrue(e.getMessage().contains("two ids, 32000 and 32001"), e.getMessage());
+        // Re-declaring <image> as a plain (non-special) token replaces the special one.
+        Tokenizer plain = llava.withAddedToken(new AddedToken("<image>", 32000, false, false, false, false, false));
+        assertArrayEquals(new int[] {1, 263, 32000}, plain.encode("a<image>", true));
+        assertEquals("a<image>", plain.decode(new int[] {1, 263, 32000}, true));
+        assertEquals("a", llava.decode(new int[] {1, 263, 32000}, true));
     }
 
     @Test void longTextIsOneChunkAndRoundTrips() {

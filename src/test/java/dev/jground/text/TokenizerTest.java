@@ -143,6 +143,34 @@ class TokenizerTest {
         assertEquals("hihi", t.decode(new int[] {16, 40, 15}, true));
     }
 
+    @Test void metaspaceDecoderDropsEveryReplacementOfTheFirstPiece() throws IOException {
+        // tokenizers' Metaspace decoder: "▁" is dropped in piece 0, a space elsewhere; Strip(1) drops one space.
+        Tokenizer newer = newer("first", true), legacy = legacy();
+        assertEquals("", newer.decode(new int[] {17}, true));
+        assertEquals(" ", legacy.decode(new int[] {17}, true));
+        assertEquals("hi", newer.decode(new int[] {1, 17, 15}, true));
+        assertEquals("<s>  hi", newer.decode(new int[] {1, 17, 15}, false));
+        for (Tokenizer t : List.of(newer, legacy)) {
+            for (int[] ids : List.of(new int[] {17}, new int[] {1, 17, 15}, new int[] {16, 16}, new int[] {5, 3, 4, 16})) {
+                for (boolean skip : new boolean[] {true, false})
+                    assertEquals(t.decode(ids, skip), Llama2TokenizerTest.stream(t, ids, skip), Json.write(ids) + " skip " + skip);
+            }
+        }
+    }
+
+    @Test void normalizedAddedTokensMatchTheirNormalisedContent() throws IOException {
+        AddedToken bc = new AddedToken("bc", 45, false, false, false, true, false);
+        // Legacy: the pattern is Prepend+Replace("bc") = "▁bc", found in "▁a▁bc" but not in "▁abc".
+        Tokenizer legacy = legacy().withAddedToken(bc);
+        assertArrayEquals(new int[] {11, 45}, legacy.encode("a bc", false));
+        assertArrayEquals(new int[] {11, 10}, legacy.encode("abc", false));
+        // No normalizer: the pattern is "bc"; "a " is then pre-tokenized alone: "▁a▁" -> ▁a ▁.
+        Tokenizer newer = newer("first", true).withAddedToken(bc);
+        assertArrayEquals(new int[] {11, 45}, newer.encode("abc", false));
+        assertArrayEquals(new int[] {11, 5, 45}, newer.encode("a bc", false));
+        assertEquals("a bc", newer.decode(new int[] {11, 5, 45}, true));
+    }
+
     @Test void streamDecoderOnTheNewerLayout() throws IOException {
         Tokenizer t = newer("first", true);
         Tokenizer.StreamDecoder d = t.streamDecoder(true);
@@ -168,6 +196,8 @@ class TokenizerTest {
         f.put("normalizer", null);
         f.put("decoder", Map.of("type", "WordPiece"));
         assertMessage("tokenizer.json: decoder: decoder type 'WordPiece' is not supported", f);
+        f.put("decoder", Map.of("type", "Sequence", "decoders", List.of(Map.of("type", "Strip", "content", " ", "start", 1, "stop", 0))));
+        assertMessage("tokenizer.json: decoder.decoders[0]: Strip before Fuse (stripping every piece) is not supported", f);
 
         JsonException missing = assertThrows(JsonException.class, () -> Tokenizer.load(dir.resolve("nope.json")));
         assertTrue(missing.getMessage().contains("nope.json: cannot read"), missing.getMessage());
