@@ -49,7 +49,9 @@ public final class Activations {
     private static FloatVector geluTanh(FloatVector v) {
         FloatVector cube = v.mul(v).mul(v);
         FloatVector inner = cube.mul(TANH_KAPPA).add(v).mul(TANH_BETA);
-        return v.mul(0.5f).mul(inner.lanewise(VectorOperators.TANH).add(1f));
+        // 0.5 (1 + tanh u) = sigmoid(2u): no cancellation where tanh nears -1, and our exp gives the
+        // same bits in every JIT tier (lanewise TANH does not)
+        return v.div(Exp.exp(inner.add(inner).neg()).add(1f));
     }
 
     /** x · sigmoid(1.702 x), CLIP's quick_gelu. */
@@ -95,11 +97,11 @@ public final class Activations {
 
     // torch's x / (1 + exp(-x)): for x -> -inf the denominator is inf and the result -0, never NaN
     private static FloatVector silu(FloatVector v) {
-        return v.div(v.neg().lanewise(VectorOperators.EXP).add(1f));
+        return v.div(Exp.exp(v.neg()).add(1f));
     }
 
     private static FloatVector sigmoid(FloatVector v) {
-        return FloatVector.broadcast(S, 1f).div(v.neg().lanewise(VectorOperators.EXP).add(1f));
+        return FloatVector.broadcast(S, 1f).div(Exp.exp(v.neg()).add(1f));
     }
 
     private static void check(String op, float[] x, float[] out, int n) {

@@ -38,7 +38,7 @@ public final class Erf {
         } else {
             float t = a - CENTRE, q = Q[Q.length - 1];
             for (int i = Q.length - 2; i >= 0; i--) q = Math.fma(q, t, Q[i]);
-            r = 1f - (float) Math.exp(Math.fma(-a, a, q));
+            r = 1f - Exp.exp(Math.fma(-a, a, q));
         }
         return Math.copySign(r, x);
     }
@@ -54,7 +54,7 @@ public final class Erf {
         FloatVector t = a.sub(CENTRE);
         FloatVector q = FloatVector.broadcast(x.species(), Q[Q.length - 1]);
         for (int i = Q.length - 2; i >= 0; i--) q = q.fma(t, FloatVector.broadcast(x.species(), Q[i]));
-        FloatVector large = a.neg().fma(a, q).lanewise(VectorOperators.EXP).neg().add(1f);
+        FloatVector large = Exp.exp(a.neg().fma(a, q)).neg().add(1f);
 
         VectorMask<Float> isSmall = a.lt(SPLIT);
         FloatVector r = large.blend(small, isSmall);

@@ -35,12 +35,12 @@ public final class Softmax {
 
         FloatVector sumV = FloatVector.zero(S);
         for (i = off; i < vEnd; i += S.length()) {
-            FloatVector e = FloatVector.fromArray(S, x, i).sub(max).lanewise(VectorOperators.EXP);
+            FloatVector e = Exp.exp(FloatVector.fromArray(S, x, i).sub(max));
             e.intoArray(x, i);
             sumV = sumV.add(e);
         }
         if (i < end) {
-            FloatVector e = FloatVector.fromArray(S, x, i, tail).sub(max).lanewise(VectorOperators.EXP, tail);
+            FloatVector e = Exp.exp(FloatVector.fromArray(S, x, i, tail).sub(max));
             e.intoArray(x, i, tail);
             sumV = sumV.add(e, tail);
         }
