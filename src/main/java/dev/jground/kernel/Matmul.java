@@ -2,6 +2,7 @@ package dev.jground.kernel;
 
 import dev.jground.tensor.DType;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -66,44 +67,107 @@ public final class Matmul {
     // ---- few rows: stream W once, four rows at a time, widened in registers ----
 
     private static void gemv(float[] x, int m, WeightMatrix w, float[] bias, float[] y, Parallel par) {
-        int n = w.rows();
+        int n = w.rows(), k = w.cols();
+        float[] xs = w.dtype() == DType.F32 ? x : pairSplit(x, m, k);
         par.forRange(n, 4, (n0, n1) -> {
-            for (int j = n0; j < n1; j += 4) gemvRows(x, m, w, bias, y, j, Math.min(4, n1 - j));
+            float[] sums = new float[4];
+            for (int j = n0; j < n1; j += 4) {
+                int rows = Math.min(4, n1 - j);
+                for (int i = 0; i < m; i++) gemvRows(x, xs, i, w, bias, y, j, rows, sums);
+            }
         });
     }
 
-    /** y[i, j .. j+rows) for every row i of x; a short last group repeats its last row and drops it. */
-    private static void gemvRows(float[] x, int m, WeightMatrix w, float[] bias, float[] y, int j, int rows) {
-        int n = w.rows(), k = w.cols();
+    /**
+     * 16-bit weights are read as int lanes, each holding the element pair (2l, 2l+1) of a block of
+     * 2L, so widening needs no cross-lane shuffle; x is reordered to match: per block, the L
+     * even-indexed values, then the L odd-indexed ones (a tail shorter than a block stays as is).
+     */
+    private static float[] pairSplit(float[] x, int m, int k) {
+        float[] xs = new float[m * k];
+        int kv = k - k % (2 * L);
+        for (int i = 0; i < m; i++) {
+            int o = i * k;
+            for (int b = 0; b < kv; b += 2 * L)
+                for (int l = 0; l < L; l++) {
+                    xs[o + b + l] = x[o + b + 2 * l];
+                    xs[o + b + L + l] = x[o + b + 2 * l + 1];
+                }
+            System.arraycopy(x, o + kv, xs, o + kv, k - kv);
+        }
+        return xs;
+    }
+
+    /** y[i, j .. j+rows); a short last group repeats its last row and drops the repeats. */
+    private static void gemvRows(float[] x, float[] xs, int i, WeightMatrix w, float[] bias, float[] y, int j, int rows, float[] sums) {
+        int n = w.rows(), k = w.cols(), xo = i * k;
         DType dt = w.dtype();
-        MemorySegment seg = w.data();
-        long es = dt.byteSize(), rowBytes = es * k;
+        long rowBytes = (long) dt.byteSize() * k;
         long r0 = j * rowBytes, r1 = Math.min(j + 1, j + rows - 1) * rowBytes,
              r2 = Math.min(j + 2, j + rows - 1) * rowBytes, r3 = Math.min(j + 3, j + rows - 1) * rowBytes;
-        int kv = k - k % L;
-        for (int i = 0; i < m; i++) {
-            int xo = i * k;
-            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-            for (int kk = 0; kk < kv; kk += L) {
-                FloatVector xv = FloatVector.fromArray(F, x, xo + kk);
-                long o = kk * es;
-                a0 = load(dt, seg, r0 + o).fma(xv, a0);
-                a1 = load(dt, seg, r1 + o).fma(xv, a1);
-                a2 = load(dt, seg, r2 + o).fma(xv, a2);
-                a3 = load(dt, seg, r3 + o).fma(xv, a3);
-            }
-            for (int r = 0; r < rows; r++) {
-                float t = (r == 0 ? a0 : r == 1 ? a1 : r == 2 ? a2 : a3).reduceLanes(VectorOperators.ADD);
-                for (int kk = kv; kk < k; kk++) t += x[xo + kk] * w.get(j + r, kk);
-                y[i * n + j + r] = bias == null ? t : t + bias[j + r];
-            }
+        int kv;
+        if (dt == DType.F32) {
+            kv = dotF32(w.data(), r0, r1, r2, r3, x, xo, k, sums);
+        } else {
+            kv = k - k % (2 * L);
+            for (int r = 0; r < rows; r++) sums[r] = dot16(dt == DType.BF16, w.data(), (j + r) * rowBytes, xs, xo, kv);
+        }
+        for (int r = 0; r < rows; r++) {
+            float t = sums[r];
+            for (int kk = kv; kk < k; kk++) t += x[xo + kk] * w.get(j + r, kk);
+            y[i * n + j + r] = bias == null ? t : t + bias[j + r];
         }
     }
 
-    private static FloatVector load(DType dt, MemorySegment seg, long byteOffset) {
-        if (dt == DType.F16) return Convert.f16ToF32(seg, byteOffset);
-        if (dt == DType.BF16) return Convert.bf16ToF32(seg, byteOffset);
-        return FloatVector.fromMemorySegment(F, seg, byteOffset, LE);
+    /** sums[r] = row r (at byte offset r0..r3) · x[xo ..] over the vector part of K; returns its length. */
+    private static int dotF32(MemorySegment seg, long r0, long r1, long r2, long r3, float[] x, int xo, int k, float[] sums) {
+        int kv = k - k % L;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int kk = 0; kk < kv; kk += L) {
+            FloatVector xv = FloatVector.fromArray(F, x, xo + kk);
+            long o = 4L * kk;
+            a0 = FloatVector.fromMemorySegment(F, seg, r0 + o, LE).fma(xv, a0);
+            a1 = FloatVector.fromMemorySegment(F, seg, r1 + o, LE).fma(xv, a1);
+            a2 = FloatVector.fromMemorySegment(F, seg, r2 + o, LE).fma(xv, a2);
+            a3 = FloatVector.fromMemorySegment(F, seg, r3 + o, LE).fma(xv, a3);
+        }
+        sums[0] = a0.reduceLanes(VectorOperators.ADD); sums[1] = a1.reduceLanes(VectorOperators.ADD);
+        sums[2] = a2.reduceLanes(VectorOperators.ADD); sums[3] = a3.reduceLanes(VectorOperators.ADD);
+        return kv;
+    }
+
+    /**
+     * Row (at byte offset r) · xs[xo ..] over the first kv elements, for F16 or BF16 rows and x
+     * reordered by {@link #pairSplit}. The widening is {@link Convert}'s arithmetic written out in
+     * the loop: C2 declines to inline a helper of that size here, and a call boxes every vector.
+     */
+    private static float dot16(boolean bf16, MemorySegment seg, long r, float[] xs, int xo, int kv) {
+        FloatVector a = FloatVector.zero(F), b = a;
+        if (bf16) {
+            for (int kk = 0; kk < kv; kk += 2 * L) {
+                IntVector v = IntVector.fromMemorySegment(Convert.I, seg, r + 2L * kk, LE);
+                a = v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromArray(F, xs, xo + kk), a);
+                b = v.and(0xFFFF_0000).reinterpretAsFloats().fma(FloatVector.fromArray(F, xs, xo + kk + L), b);
+            }
+        } else {
+            for (int kk = 0; kk < kv; kk += 2 * L) {
+                IntVector v = IntVector.fromMemorySegment(Convert.I, seg, r + 2L * kk, LE);
+                IntVector lo = v.and(0x7FFF), hi = v.lanewise(VectorOperators.LSHR, 16).and(0x7FFF);
+                IntVector el = lo.lanewise(VectorOperators.LSHL, 13).add(0x3800_0000)
+                        .blend(lo.convert(VectorOperators.I2F, 0).reinterpretAsFloats().mul(0x1p-24f).reinterpretAsInts(), lo.compare(VectorOperators.LT, 0x400))
+                        .lanewise(VectorOperators.OR, 0x7F80_0000, lo.compare(VectorOperators.GE, 0x7C00))
+                        .lanewise(VectorOperators.OR, 0x0040_0000, lo.compare(VectorOperators.GT, 0x7C00))
+                        .or(v.and(0x8000).lanewise(VectorOperators.LSHL, 16));
+                IntVector eh = hi.lanewise(VectorOperators.LSHL, 13).add(0x3800_0000)
+                        .blend(hi.convert(VectorOperators.I2F, 0).reinterpretAsFloats().mul(0x1p-24f).reinterpretAsInts(), hi.compare(VectorOperators.LT, 0x400))
+                        .lanewise(VectorOperators.OR, 0x7F80_0000, hi.compare(VectorOperators.GE, 0x7C00))
+                        .lanewise(VectorOperators.OR, 0x0040_0000, hi.compare(VectorOperators.GT, 0x7C00))
+                        .or(v.and(0x8000_0000));
+                a = el.reinterpretAsFloats().fma(FloatVector.fromArray(F, xs, xo + kk), a);
+                b = eh.reinterpretAsFloats().fma(FloatVector.fromArray(F, xs, xo + kk + L), b);
+            }
+        }
+        return a.add(b).reduceLanes(VectorOperators.ADD);
     }
 
     // ---- many rows: blocked GEMM ----
