@@ -8,6 +8,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * y [M, N] = x [M, K] · Wᵀ (+ bias [N]), W [N, K] in its stored dtype (F32, F16 or BF16): the
@@ -36,6 +37,8 @@ public final class Matmul {
     static final int KC = 512;
     /** At most this many rows of x per block, so a packed MC × KC slice of x (0.6 MiB) stays in L2. */
     static final int MC = 6 * MR;
+    /** W rows per unit of work handed to a thread: many units per thread, each long enough to reuse x from L2. */
+    static final int GEMM_CHUNK = 16 * NR, GEMV_CHUNK = 64;
     /** Below this many rows of x the matrix-vector path wins: GEMM tiles would be mostly padding. */
     static final int SMALL_M = 8;
 
@@ -69,7 +72,7 @@ public final class Matmul {
     private static void gemv(float[] x, int m, WeightMatrix w, float[] bias, float[] y, Parallel par) {
         int n = w.rows(), k = w.cols();
         float[] xs = w.dtype() == DType.F32 ? x : pairSplit(x, m, k);
-        par.forRange(n, 4, (n0, n1) -> {
+        inChunks(par, n, GEMV_CHUNK, (n0, n1) -> {
             float[] sums = new float[4];
             for (int j = n0; j < n1; j += 4) {
                 int rows = Math.min(4, n1 - j);
@@ -185,7 +188,7 @@ public final class Matmul {
         for (int i0 = 0; i0 < m; i0 += mc) {
             int rows = Math.min(mc, m - i0), tiles = (rows + MR - 1) / MR, base = i0;
             par.forRange(tiles, (t0, t1) -> { for (int t = t0; t < t1; t++) packTile(x, base, rows, k, t, packed); });
-            par.forRange((n + NR - 1) / NR, (s, e) -> gemmPanels(packed, base, rows, tiles, w, bias, y, s * NR, Math.min(n, e * NR)));
+            inChunks(par, n, GEMM_CHUNK, (n0, n1) -> gemmPanels(packed, base, rows, tiles, w, bias, y, n0, n1));
         }
     }
 
@@ -283,6 +286,23 @@ public final class Matmul {
         c50.intoArray(acc, ao + 5 * MR); c51.intoArray(acc, ao + 5 * MR + L); c52.intoArray(acc, ao + 5 * MR + 2 * L);
         c60.intoArray(acc, ao + 6 * MR); c61.intoArray(acc, ao + 6 * MR + L); c62.intoArray(acc, ao + 6 * MR + 2 * L);
         c70.intoArray(acc, ao + 7 * MR); c71.intoArray(acc, ao + 7 * MR + L); c72.intoArray(acc, ao + 7 * MR + 2 * L);
+    }
+
+    /**
+     * Runs body over [0, n) in chunks of {@code chunk} that the pool's threads take in turn, so a
+     * thread that the OS delays (two cores shared with other work) holds back one chunk, not half.
+     */
+    private static void inChunks(Parallel par, int n, int chunk, Parallel.Range body) {
+        int chunks = (n + chunk - 1) / chunk;
+        if (par.threads() == 1 || chunks == 1) {
+            body.run(0, n);
+            return;
+        }
+        AtomicInteger next = new AtomicInteger();
+        par.forRange(Math.min(par.threads(), chunks), (s, e) -> {
+            for (int c; (c = next.getAndIncrement()) < chunks; )
+                body.run(c * chunk, Math.min(n, (c + 1) * chunk));
+        });
     }
 
     private static int roundUp(int v, int to) { return (v + to - 1) / to * to; }
