@@ -113,7 +113,8 @@ public final class Matmul {
             kv = dotF32(w.data(), r0, r1, r2, r3, x, xo, k, sums);
         } else {
             kv = k - k % (2 * L);
-            for (int r = 0; r < rows; r++) sums[r] = dot16(dt == DType.BF16, w.data(), (j + r) * rowBytes, xs, xo, kv);
+            if (dt == DType.BF16) dotBf16(w.data(), r0, r1, r2, r3, xs, xo, kv, sums);
+            else for (int r = 0; r < rows; r++) sums[r] = dotF16(w.data(), (j + r) * rowBytes, xs, xo, kv);
         }
         for (int r = 0; r < rows; r++) {
             float t = sums[r];
@@ -139,36 +140,46 @@ public final class Matmul {
         return kv;
     }
 
+    /** As {@link #dotF32} for BF16 rows, against x reordered by {@link #pairSplit}. */
+    private static void dotBf16(MemorySegment seg, long r0, long r1, long r2, long r3, float[] xs, int xo, int kv, float[] sums) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int kk = 0; kk < kv; kk += 2 * L) {
+            FloatVector xe = FloatVector.fromArray(F, xs, xo + kk), xd = FloatVector.fromArray(F, xs, xo + kk + L);
+            long o = 2L * kk;
+            IntVector v0 = IntVector.fromMemorySegment(Convert.I, seg, r0 + o, LE), v1 = IntVector.fromMemorySegment(Convert.I, seg, r1 + o, LE),
+                      v2 = IntVector.fromMemorySegment(Convert.I, seg, r2 + o, LE), v3 = IntVector.fromMemorySegment(Convert.I, seg, r3 + o, LE);
+            a0 = v0.and(0xFFFF_0000).reinterpretAsFloats().fma(xd, v0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xe, a0));
+            a1 = v1.and(0xFFFF_0000).reinterpretAsFloats().fma(xd, v1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xe, a1));
+            a2 = v2.and(0xFFFF_0000).reinterpretAsFloats().fma(xd, v2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xe, a2));
+            a3 = v3.and(0xFFFF_0000).reinterpretAsFloats().fma(xd, v3.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xe, a3));
+        }
+        sums[0] = a0.reduceLanes(VectorOperators.ADD); sums[1] = a1.reduceLanes(VectorOperators.ADD);
+        sums[2] = a2.reduceLanes(VectorOperators.ADD); sums[3] = a3.reduceLanes(VectorOperators.ADD);
+    }
+
     /**
-     * Row (at byte offset r) · xs[xo ..] over the first kv elements, for F16 or BF16 rows and x
-     * reordered by {@link #pairSplit}. The widening is {@link Convert}'s arithmetic written out in
-     * the loop: C2 declines to inline a helper of that size here, and a call boxes every vector.
+     * Row (at byte offset r) · xs[xo ..] over the first kv elements, for F16 rows and x reordered
+     * by {@link #pairSplit}. {@link Convert#f16}'s arithmetic is written out in the loop: C2 does
+     * not inline a helper of that size here, and a call that returns a vector boxes it (5x slower).
+     * One row at a time: four rows' worth of it exceed what C2 inlines and allocates well.
      */
-    private static float dot16(boolean bf16, MemorySegment seg, long r, float[] xs, int xo, int kv) {
+    private static float dotF16(MemorySegment seg, long r, float[] xs, int xo, int kv) {
         FloatVector a = FloatVector.zero(F), b = a;
-        if (bf16) {
-            for (int kk = 0; kk < kv; kk += 2 * L) {
-                IntVector v = IntVector.fromMemorySegment(Convert.I, seg, r + 2L * kk, LE);
-                a = v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromArray(F, xs, xo + kk), a);
-                b = v.and(0xFFFF_0000).reinterpretAsFloats().fma(FloatVector.fromArray(F, xs, xo + kk + L), b);
-            }
-        } else {
-            for (int kk = 0; kk < kv; kk += 2 * L) {
-                IntVector v = IntVector.fromMemorySegment(Convert.I, seg, r + 2L * kk, LE);
-                IntVector lo = v.and(0x7FFF), hi = v.lanewise(VectorOperators.LSHR, 16).and(0x7FFF);
-                IntVector el = lo.lanewise(VectorOperators.LSHL, 13).add(0x3800_0000)
-                        .blend(lo.convert(VectorOperators.I2F, 0).reinterpretAsFloats().mul(0x1p-24f).reinterpretAsInts(), lo.compare(VectorOperators.LT, 0x400))
-                        .lanewise(VectorOperators.OR, 0x7F80_0000, lo.compare(VectorOperators.GE, 0x7C00))
-                        .lanewise(VectorOperators.OR, 0x0040_0000, lo.compare(VectorOperators.GT, 0x7C00))
-                        .or(v.and(0x8000).lanewise(VectorOperators.LSHL, 16));
-                IntVector eh = hi.lanewise(VectorOperators.LSHL, 13).add(0x3800_0000)
-                        .blend(hi.convert(VectorOperators.I2F, 0).reinterpretAsFloats().mul(0x1p-24f).reinterpretAsInts(), hi.compare(VectorOperators.LT, 0x400))
-                        .lanewise(VectorOperators.OR, 0x7F80_0000, hi.compare(VectorOperators.GE, 0x7C00))
-                        .lanewise(VectorOperators.OR, 0x0040_0000, hi.compare(VectorOperators.GT, 0x7C00))
-                        .or(v.and(0x8000_0000));
-                a = el.reinterpretAsFloats().fma(FloatVector.fromArray(F, xs, xo + kk), a);
-                b = eh.reinterpretAsFloats().fma(FloatVector.fromArray(F, xs, xo + kk + L), b);
-            }
+        for (int kk = 0; kk < kv; kk += 2 * L) {
+            IntVector v = IntVector.fromMemorySegment(Convert.I, seg, r + 2L * kk, LE);
+            IntVector lo = v.and(0x7FFF), hi = v.lanewise(VectorOperators.LSHR, 16).and(0x7FFF);
+            IntVector el = lo.lanewise(VectorOperators.LSHL, 13).add(0x3800_0000)
+                    .blend(lo.convert(VectorOperators.I2F, 0).reinterpretAsFloats().mul(0x1p-24f).reinterpretAsInts(), lo.compare(VectorOperators.LT, 0x400))
+                    .lanewise(VectorOperators.OR, 0x7F80_0000, lo.compare(VectorOperators.GE, 0x7C00))
+                    .lanewise(VectorOperators.OR, 0x0040_0000, lo.compare(VectorOperators.GT, 0x7C00))
+                    .or(v.and(0x8000).lanewise(VectorOperators.LSHL, 16));
+            IntVector eh = hi.lanewise(VectorOperators.LSHL, 13).add(0x3800_0000)
+                    .blend(hi.convert(VectorOperators.I2F, 0).reinterpretAsFloats().mul(0x1p-24f).reinterpretAsInts(), hi.compare(VectorOperators.LT, 0x400))
+                    .lanewise(VectorOperators.OR, 0x7F80_0000, hi.compare(VectorOperators.GE, 0x7C00))
+                    .lanewise(VectorOperators.OR, 0x0040_0000, hi.compare(VectorOperators.GT, 0x7C00))
+                    .or(v.and(0x8000_0000));
+            a = el.reinterpretAsFloats().fma(FloatVector.fromArray(F, xs, xo + kk), a);
+            b = eh.reinterpretAsFloats().fma(FloatVector.fromArray(F, xs, xo + kk + L), b);
         }
         return a.add(b).reduceLanes(VectorOperators.ADD);
     }
