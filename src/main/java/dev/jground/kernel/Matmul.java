@@ -20,7 +20,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * (lanes run along M), W is widened a block of {@link #NR} rows × {@link #KC} columns at a time
  * into a small per-thread panel that stays in L1, and an {@link #MR} × {@code NR} micro-kernel
  * keeps 24 vector accumulators in registers, each step being 3 vector loads of x, NR broadcasts
- * of W and 3·NR fused multiply-adds. Threads split N; no weight matrix is ever widened whole.
+ * of W and 3·NR fused multiply-adds. In both, threads take chunks of W's rows (N) in turn; no
+ * weight matrix is ever widened whole.
  */
 public final class Matmul {
     private Matmul() {}
@@ -47,16 +48,17 @@ public final class Matmul {
     private static final ThreadLocal<float[]> W_ROWS = ThreadLocal.withInitial(() -> new float[NR * KC]);
     private static final ThreadLocal<float[]> ACC = ThreadLocal.withInitial(() -> new float[0]);
 
+    /**
+     * y[i, j] = Σ_k x[i, k] · W[j, k] + bias[j] for i < m, j < N, with x row-major [m, K] at the
+     * start of {@code x}, y row-major [m, N] at the start of {@code y} (overwritten; anything past
+     * m·N is left alone), bias [N] or null. Runs on {@code par}'s threads.
+     */
     public static void matmul(float[] x, int m, WeightMatrix w, float[] bias, float[] y, Parallel par) {
         int n = w.rows(), k = w.cols();
-        String shapes = "x [" + m + ", " + k + "] · W [" + n + ", " + k + "]ᵀ";
         if (m < 0) throw new IllegalArgumentException("matmul: row count m = " + m + " is negative");
-        if (x.length < (long) m * k)
-            throw new IllegalArgumentException("matmul " + shapes + ": x has " + x.length + " floats, needs " + (long) m * k);
-        if (y.length < (long) m * n)
-            throw new IllegalArgumentException("matmul " + shapes + ": y has " + y.length + " floats, needs " + (long) m * n);
-        if (bias != null && bias.length != n)
-            throw new IllegalArgumentException("matmul " + shapes + ": bias has " + bias.length + " floats, needs " + n);
+        if (x.length < (long) m * k) throw shapeError(m, w, "x has " + x.length + " floats, needs " + (long) m * k);
+        if (y.length < (long) m * n) throw shapeError(m, w, "y has " + y.length + " floats, needs " + (long) m * n);
+        if (bias != null && bias.length != n) throw shapeError(m, w, "bias has " + bias.length + " floats, needs " + n);
         if (m == 0 || n == 0) return;
         if (k == 0) {
             for (int i = 0; i < m; i++)
@@ -65,6 +67,10 @@ public final class Matmul {
         }
         if (m < SMALL_M) gemv(x, m, w, bias, y, par);
         else gemm(x, m, w, bias, y, par);
+    }
+
+    private static IllegalArgumentException shapeError(int m, WeightMatrix w, String what) {
+        return new IllegalArgumentException("matmul x [" + m + ", " + w.cols() + "] · W [" + w.rows() + ", " + w.cols() + "]ᵀ: " + what);
     }
 
     // ---- few rows: stream W once, four rows at a time, widened in registers ----
