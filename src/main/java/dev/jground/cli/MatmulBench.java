@@ -38,7 +38,7 @@ public final class MatmulBench {
                     case "--n" -> n = positive(a, v);
                     case "--k" -> k = positive(a, v);
                     case "--threads" -> threads = positive(a, v);
-                    case "--warmup" -> warmup = Integer.parseInt(v);
+                    case "--warmup" -> warmup = integer(a, v, 0);
                     case "--runs" -> runs = positive(a, v);
                     case "--dtype" -> {
                         dtype = DType.parse(v.toUpperCase(Locale.ROOT));
@@ -48,9 +48,6 @@ public final class MatmulBench {
                     default -> throw new IllegalArgumentException("unknown option '" + a + "'");
                 }
             }
-        } catch (NumberFormatException e) {
-            out.println("bench matmul: " + e.getMessage());
-            return 2;
         } catch (IllegalArgumentException e) {
             out.println("bench matmul: " + e.getMessage());
             out.println("usage: jground bench matmul --m M --n N --k K --dtype f32|f16|bf16 --threads T [--warmup W] [--runs R]");
@@ -91,9 +88,16 @@ public final class MatmulBench {
         return 0;
     }
 
-    private static int positive(String option, String v) {
-        int i = Integer.parseInt(v);
-        if (i < 1) throw new IllegalArgumentException(option + " must be at least 1, got " + v);
+    private static int positive(String option, String v) { return integer(option, v, 1); }
+
+    private static int integer(String option, String v, int min) {
+        int i;
+        try {
+            i = Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + " needs an integer, got '" + v + "'");
+        }
+        if (i < min) throw new IllegalArgumentException(option + " must be at least " + min + ", got " + v);
         return i;
     }
 }

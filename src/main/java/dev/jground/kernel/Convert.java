@@ -34,39 +34,30 @@ public final class Convert {
     static final VectorSpecies<Short> H = VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
     static final int L = F.length();
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-    private static final float TWO_POW_112 = 0x1p112f;
-
-    /** L binary16 values at {@code byteOffset} (little-endian, any alignment) widened to floats. */
-    public static FloatVector f16ToF32(MemorySegment src, long byteOffset) {
-        return f16ToF32((IntVector) ShortVector.fromMemorySegment(H, src, byteOffset, LE).convertShape(VectorOperators.S2I, I, 0));
-    }
-
-    /** L bfloat16 values at {@code byteOffset} (little-endian, any alignment) widened to floats. */
-    public static FloatVector bf16ToF32(MemorySegment src, long byteOffset) {
-        IntVector h = (IntVector) ShortVector.fromMemorySegment(H, src, byteOffset, LE).convertShape(VectorOperators.S2I, I, 0);
-        return h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-    }
-
-    /** Lanes hold binary16 bit patterns (upper 16 bits ignored). */
-    static FloatVector f16ToF32(IntVector h) {
-        IntVector mag = h.and(0x7FFF);
-        IntVector bits = mag.lanewise(VectorOperators.LSHL, 13)
-                .reinterpretAsFloats().mul(TWO_POW_112)
-                .reinterpretAsInts();
-        // exponent 31 became 31 + 112 = 143 = 0b1000_1111; OR-ing all ones gives 255 with the payload intact
-        bits = bits.lanewise(VectorOperators.OR, 0x7F80_0000, mag.compare(VectorOperators.GE, 0x7C00));
-        // NaNs come out quiet, as x86 F16C (vcvtph2ps) and so the JDK's intrinsic make them
-        bits = bits.lanewise(VectorOperators.OR, 0x0040_0000, mag.compare(VectorOperators.GT, 0x7C00));
-        return bits.or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
-    }
 
     /** dst[dstOff .. dstOff + n) = the n binary16 values at {@code src + byteOffset}. */
     public static void f16ToF32(MemorySegment src, long byteOffset, float[] dst, int dstOff, int n) {
         check(src, byteOffset, 2, dst, dstOff, n);
         int i = 0;
-        for (int end = n - L; i <= end; i += L)
-            f16ToF32(src, byteOffset + 2L * i).intoArray(dst, dstOff + i);
+        for (int end = n - L; i <= end; i += L) {
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(H, src, byteOffset + 2L * i, LE).convertShape(VectorOperators.S2I, I, 0);
+            f16(h.and(0x7FFF), h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).intoArray(dst, dstOff + i);
+        }
         for (; i < n; i++) dst[dstOff + i] = Half.f16ToF32(src.get(TensorView.I16, byteOffset + 2L * i));
+    }
+
+    /**
+     * Binary16 to float32 in int lanes: {@code mag} holds the 15 magnitude bits, {@code sign} the
+     * sign already at bit 31. Matmul's F16 GEMV loop spells this out inline (C2 would not inline
+     * it there, and a call that returns a vector boxes it); keep the two in step.
+     */
+    static FloatVector f16(IntVector mag, IntVector sign) {
+        return mag.lanewise(VectorOperators.LSHL, 13).add(0x3800_0000)
+                .blend(mag.convert(VectorOperators.I2F, 0).reinterpretAsFloats().mul(0x1p-24f).reinterpretAsInts(),
+                        mag.compare(VectorOperators.LT, 0x400))
+                .lanewise(VectorOperators.OR, 0x7F80_0000, mag.compare(VectorOperators.GE, 0x7C00))
+                .lanewise(VectorOperators.OR, 0x0040_0000, mag.compare(VectorOperators.GT, 0x7C00))
+                .or(sign).reinterpretAsFloats();
     }
 
     /** dst[dstOff .. dstOff + n) = the n bfloat16 values at {@code src + byteOffset}. */
@@ -74,7 +65,8 @@ public final class Convert {
         check(src, byteOffset, 2, dst, dstOff, n);
         int i = 0;
         for (int end = n - L; i <= end; i += L)
-            bf16ToF32(src, byteOffset + 2L * i).intoArray(dst, dstOff + i);
+            ((IntVector) ShortVector.fromMemorySegment(H, src, byteOffset + 2L * i, LE).convertShape(VectorOperators.S2I, I, 0))
+                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, dstOff + i);
         for (; i < n; i++) dst[dstOff + i] = Half.bf16ToF32(src.get(TensorView.I16, byteOffset + 2L * i));
     }
 

@@ -2,11 +2,14 @@ package dev.jground.kernel;
 
 import dev.jground.tensor.DType;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * y [M, N] = x [M, K] · Wᵀ (+ bias [N]), W [N, K] in its stored dtype (F32, F16 or BF16): the
@@ -18,7 +21,8 @@ import java.nio.ByteOrder;
  * (lanes run along M), W is widened a block of {@link #NR} rows × {@link #KC} columns at a time
  * into a small per-thread panel that stays in L1, and an {@link #MR} × {@code NR} micro-kernel
  * keeps 24 vector accumulators in registers, each step being 3 vector loads of x, NR broadcasts
- * of W and 3·NR fused multiply-adds. Threads split N; no weight matrix is ever widened whole.
+ * of W and 3·NR fused multiply-adds. In both, threads take chunks of W's rows (N) in turn; no
+ * weight matrix is ever widened whole.
  */
 public final class Matmul {
     private Matmul() {}
@@ -33,8 +37,10 @@ public final class Matmul {
     static final int MR = 3 * L;
     /** K block: an NR × KC panel of widened W (16 KiB) stays in L1 while every x tile passes. */
     static final int KC = 512;
-    /** At most this many rows of x per block, so a packed MC × KC slice of x (0.6 MiB) stays in L2. */
-    static final int MC = 6 * MR;
+    /** At most this many rows of x per block (576 with 512-bit vectors), so a packed MC × KC slice of x (1.2 MiB) stays in L2. */
+    static final int MC = 12 * MR;
+    /** W rows per unit of work handed to a thread: many units per thread, each long enough to reuse x from L2. */
+    static final int GEMM_CHUNK = 16 * NR, GEMV_CHUNK = 64;
     /** Below this many rows of x the matrix-vector path wins: GEMM tiles would be mostly padding. */
     static final int SMALL_M = 8;
 
@@ -43,16 +49,17 @@ public final class Matmul {
     private static final ThreadLocal<float[]> W_ROWS = ThreadLocal.withInitial(() -> new float[NR * KC]);
     private static final ThreadLocal<float[]> ACC = ThreadLocal.withInitial(() -> new float[0]);
 
+    /**
+     * y[i, j] = Σ_k x[i, k] · W[j, k] + bias[j] for i < m, j < N, with x row-major [m, K] at the
+     * start of {@code x}, y row-major [m, N] at the start of {@code y} (overwritten; anything past
+     * m·N is left alone), bias [N] or null. Runs on {@code par}'s threads.
+     */
     public static void matmul(float[] x, int m, WeightMatrix w, float[] bias, float[] y, Parallel par) {
         int n = w.rows(), k = w.cols();
-        String shapes = "x [" + m + ", " + k + "] · W [" + n + ", " + k + "]ᵀ";
         if (m < 0) throw new IllegalArgumentException("matmul: row count m = " + m + " is negative");
-        if (x.length < (long) m * k)
-            throw new IllegalArgumentException("matmul " + shapes + ": x has " + x.length + " floats, needs " + (long) m * k);
-        if (y.length < (long) m * n)
-            throw new IllegalArgumentException("matmul " + shapes + ": y has " + y.length + " floats, needs " + (long) m * n);
-        if (bias != null && bias.length != n)
-            throw new IllegalArgumentException("matmul " + shapes + ": bias has " + bias.length + " floats, needs " + n);
+        if (x.length < (long) m * k) throw shapeError(m, w, "x has " + x.length + " floats, needs " + (long) m * k);
+        if (y.length < (long) m * n) throw shapeError(m, w, "y has " + y.length + " floats, needs " + (long) m * n);
+        if (bias != null && bias.length != n) throw shapeError(m, w, "bias has " + bias.length + " floats, needs " + n);
         if (m == 0 || n == 0) return;
         if (k == 0) {
             for (int i = 0; i < m; i++)
@@ -63,47 +70,161 @@ public final class Matmul {
         else gemm(x, m, w, bias, y, par);
     }
 
+    private static IllegalArgumentException shapeError(int m, WeightMatrix w, String what) {
+        return new IllegalArgumentException("matmul x [" + m + ", " + w.cols() + "] · W [" + w.rows() + ", " + w.cols() + "]ᵀ: " + what);
+    }
+
     // ---- few rows: stream W once, four rows at a time, widened in registers ----
 
     private static void gemv(float[] x, int m, WeightMatrix w, float[] bias, float[] y, Parallel par) {
-        int n = w.rows();
-        par.forRange(n, 4, (n0, n1) -> {
-            for (int j = n0; j < n1; j += 4) gemvRows(x, m, w, bias, y, j, Math.min(4, n1 - j));
+        int n = w.rows(), k = w.cols();
+        float[] xs = w.dtype() == DType.F32 ? x : pairSplit(x, m, k);
+        inChunks(par, n, GEMV_CHUNK, (n0, n1) -> {
+            float[] sums = new float[4];
+            for (int j = n0; j < n1; j += 4) {
+                int rows = Math.min(4, n1 - j);
+                for (int i = 0; i < m; i++) gemvRows(x, xs, i, w, bias, y, j, rows, sums);
+            }
         });
     }
 
-    /** y[i, j .. j+rows) for every row i of x; a short last group repeats its last row and drops it. */
-    private static void gemvRows(float[] x, int m, WeightMatrix w, float[] bias, float[] y, int j, int rows) {
-        int n = w.rows(), k = w.cols();
+    /**
+     * 16-bit weights are read as int lanes, each holding the element pair (2l, 2l+1) of a block of
+     * 2L, so widening needs no cross-lane shuffle; x is reordered to match: per block, the L
+     * even-indexed values, then the L odd-indexed ones (a tail shorter than a block stays as is).
+     */
+    private static float[] pairSplit(float[] x, int m, int k) {
+        float[] xs = new float[m * k];
+        int kv = k - k % (2 * L);
+        for (int i = 0; i < m; i++) {
+            int o = i * k;
+            for (int b = 0; b < kv; b += 2 * L)
+                for (int l = 0; l < L; l++) {
+                    xs[o + b + l] = x[o + b + 2 * l];
+                    xs[o + b + L + l] = x[o + b + 2 * l + 1];
+                }
+            System.arraycopy(x, o + kv, xs, o + kv, k - kv);
+        }
+        return xs;
+    }
+
+    /** y[i, j .. j+rows); a short last group repeats its last row and drops the repeats. */
+    private static void gemvRows(float[] x, float[] xs, int i, WeightMatrix w, float[] bias, float[] y, int j, int rows, float[] sums) {
+        int n = w.rows(), k = w.cols(), xo = i * k;
         DType dt = w.dtype();
-        MemorySegment seg = w.data();
-        long es = dt.byteSize(), rowBytes = es * k;
+        long rowBytes = (long) dt.byteSize() * k;
         long r0 = j * rowBytes, r1 = Math.min(j + 1, j + rows - 1) * rowBytes,
              r2 = Math.min(j + 2, j + rows - 1) * rowBytes, r3 = Math.min(j + 3, j + rows - 1) * rowBytes;
-        int kv = k - k % L;
-        for (int i = 0; i < m; i++) {
-            int xo = i * k;
-            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-            for (int kk = 0; kk < kv; kk += L) {
-                FloatVector xv = FloatVector.fromArray(F, x, xo + kk);
-                long o = kk * es;
-                a0 = load(dt, seg, r0 + o).fma(xv, a0);
-                a1 = load(dt, seg, r1 + o).fma(xv, a1);
-                a2 = load(dt, seg, r2 + o).fma(xv, a2);
-                a3 = load(dt, seg, r3 + o).fma(xv, a3);
-            }
-            for (int r = 0; r < rows; r++) {
-                float t = Lanes.sum(r == 0 ? a0 : r == 1 ? a1 : r == 2 ? a2 : a3);
-                for (int kk = kv; kk < k; kk++) t += x[xo + kk] * w.get(j + r, kk);
-                y[i * n + j + r] = bias == null ? t : t + bias[j + r];
-            }
+        int kv;
+        if (dt == DType.F32) {
+            kv = dotF32(w.data(), r0, r1, r2, r3, x, xo, k, sums);
+        } else {
+            kv = k - k % (2 * L);
+            if (dt == DType.BF16) dotBf16(w.data(), r0, r1, r2, r3, xs, xo, kv, sums);
+            else dotF16(w.data(), r0, r1, r2, r3, xs, xo, kv, sums);
+        }
+        for (int r = 0; r < rows; r++) {
+            float t = sums[r];
+            for (int kk = kv; kk < k; kk++) t += x[xo + kk] * w.get(j + r, kk);
+            y[i * n + j + r] = bias == null ? t : t + bias[j + r];
         }
     }
 
-    private static FloatVector load(DType dt, MemorySegment seg, long byteOffset) {
-        if (dt == DType.F16) return Convert.f16ToF32(seg, byteOffset);
-        if (dt == DType.BF16) return Convert.bf16ToF32(seg, byteOffset);
-        return FloatVector.fromMemorySegment(F, seg, byteOffset, LE);
+    /** sums[r] = row r (at byte offset r0..r3) · x[xo ..] over the vector part of K; returns its length. */
+    private static int dotF32(MemorySegment seg, long r0, long r1, long r2, long r3, float[] x, int xo, int k, float[] sums) {
+        int kv = k - k % L;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int kk = 0; kk < kv; kk += L) {
+            FloatVector xv = FloatVector.fromArray(F, x, xo + kk);
+            long o = 4L * kk;
+            a0 = FloatVector.fromMemorySegment(F, seg, r0 + o, LE).fma(xv, a0);
+            a1 = FloatVector.fromMemorySegment(F, seg, r1 + o, LE).fma(xv, a1);
+            a2 = FloatVector.fromMemorySegment(F, seg, r2 + o, LE).fma(xv, a2);
+            a3 = FloatVector.fromMemorySegment(F, seg, r3 + o, LE).fma(xv, a3);
+        }
+        sums[0] = Lanes.sum(a0); sums[1] = Lanes.sum(a1);
+        sums[2] = Lanes.sum(a2); sums[3] = Lanes.sum(a3);
+        return kv;
+    }
+
+    /** As {@link #dotF32} for BF16 rows, against x reordered by {@link #pairSplit}. */
+    private static void dotBf16(MemorySegment seg, long r0, long r1, long r2, long r3, float[] xs, int xo, int kv, float[] sums) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int kk = 0; kk < kv; kk += 2 * L) {
+            FloatVector xe = FloatVector.fromArray(F, xs, xo + kk), xd = FloatVector.fromArray(F, xs, xo + kk + L);
+            long o = 2L * kk;
+            IntVector v0 = IntVector.fromMemorySegment(Convert.I, seg, r0 + o, LE), v1 = IntVector.fromMemorySegment(Convert.I, seg, r1 + o, LE),
+                      v2 = IntVector.fromMemorySegment(Convert.I, seg, r2 + o, LE), v3 = IntVector.fromMemorySegment(Convert.I, seg, r3 + o, LE);
+            a0 = v0.and(0xFFFF_0000).reinterpretAsFloats().fma(xd, v0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xe, a0));
+            a1 = v1.and(0xFFFF_0000).reinterpretAsFloats().fma(xd, v1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xe, a1));
+            a2 = v2.and(0xFFFF_0000).reinterpretAsFloats().fma(xd, v2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xe, a2));
+            a3 = v3.and(0xFFFF_0000).reinterpretAsFloats().fma(xd, v3.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xe, a3));
+        }
+        sums[0] = Lanes.sum(a0); sums[1] = Lanes.sum(a1);
+        sums[2] = Lanes.sum(a2); sums[3] = Lanes.sum(a3);
+    }
+
+    /**
+     * As {@link #dotF32} for F16 rows, against x reordered by {@link #pairSplit}. A block of 2L
+     * values of each of the four rows is widened by the fast path when all 8L are normal numbers
+     * (fields moved into place, exponent bias difference added: 5-6 integer operations per L);
+     * a block with a zero, subnormal, Inf or NaN in any row goes through {@link #dotF16Exact}.
+     */
+    private static void dotF16(MemorySegment seg, long r0, long r1, long r2, long r3, float[] xs, int xo, int kv, float[] sums) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (int kk = 0; kk < kv; kk += 2 * L) {
+            long o = 2L * kk;
+            IntVector v0 = IntVector.fromMemorySegment(Convert.I, seg, r0 + o, LE), v1 = IntVector.fromMemorySegment(Convert.I, seg, r1 + o, LE),
+                      v2 = IntVector.fromMemorySegment(Convert.I, seg, r2 + o, LE), v3 = IntVector.fromMemorySegment(Convert.I, seg, r3 + o, LE);
+            ShortVector e0 = v0.reinterpretAsShorts().and((short) 0x7C00), e1 = v1.reinterpretAsShorts().and((short) 0x7C00),
+                        e2 = v2.reinterpretAsShorts().and((short) 0x7C00), e3 = v3.reinterpretAsShorts().and((short) 0x7C00);
+            if (e0.min(e1).min(e2.min(e3)).compare(VectorOperators.EQ, (short) 0)
+                    .or(e0.max(e1).max(e2.max(e3)).compare(VectorOperators.EQ, (short) 0x7C00)).anyTrue()) {
+                s0 += dotF16Exact(seg, r0, xs, xo, kk, kk + 2 * L);
+                s1 += dotF16Exact(seg, r1, xs, xo, kk, kk + 2 * L);
+                s2 += dotF16Exact(seg, r2, xs, xo, kk, kk + 2 * L);
+                s3 += dotF16Exact(seg, r3, xs, xo, kk, kk + 2 * L);
+                continue;
+            }
+            FloatVector xe = FloatVector.fromArray(F, xs, xo + kk), xd = FloatVector.fromArray(F, xs, xo + kk + L);
+            a0 = v0.and(0x7FFF_0000).lanewise(VectorOperators.LSHR, 3).add(0x3800_0000).or(v0.and(0x8000_0000)).reinterpretAsFloats().fma(xd,
+                 v0.lanewise(VectorOperators.LSHL, 13).and(0x0FFF_E000).add(0x3800_0000).or(v0.lanewise(VectorOperators.LSHL, 16).and(0x8000_0000)).reinterpretAsFloats().fma(xe, a0));
+            a1 = v1.and(0x7FFF_0000).lanewise(VectorOperators.LSHR, 3).add(0x3800_0000).or(v1.and(0x8000_0000)).reinterpretAsFloats().fma(xd,
+                 v1.lanewise(VectorOperators.LSHL, 13).and(0x0FFF_E000).add(0x3800_0000).or(v1.lanewise(VectorOperators.LSHL, 16).and(0x8000_0000)).reinterpretAsFloats().fma(xe, a1));
+            a2 = v2.and(0x7FFF_0000).lanewise(VectorOperators.LSHR, 3).add(0x3800_0000).or(v2.and(0x8000_0000)).reinterpretAsFloats().fma(xd,
+                 v2.lanewise(VectorOperators.LSHL, 13).and(0x0FFF_E000).add(0x3800_0000).or(v2.lanewise(VectorOperators.LSHL, 16).and(0x8000_0000)).reinterpretAsFloats().fma(xe, a2));
+            a3 = v3.and(0x7FFF_0000).lanewise(VectorOperators.LSHR, 3).add(0x3800_0000).or(v3.and(0x8000_0000)).reinterpretAsFloats().fma(xd,
+                 v3.lanewise(VectorOperators.LSHL, 13).and(0x0FFF_E000).add(0x3800_0000).or(v3.lanewise(VectorOperators.LSHL, 16).and(0x8000_0000)).reinterpretAsFloats().fma(xe, a3));
+        }
+        sums[0] = Lanes.sum(a0) + s0; sums[1] = Lanes.sum(a1) + s1;
+        sums[2] = Lanes.sum(a2) + s2; sums[3] = Lanes.sum(a3) + s3;
+    }
+
+    /**
+     * Row (at byte offset r) · xs[k0 .. k1) for an F16 row and x reordered by {@link #pairSplit},
+     * exact for every pattern. {@link Convert#f16}'s arithmetic is written out in the loop: C2
+     * does not inline a helper of that size here, and a call returning a vector boxes it (5x slower).
+     */
+    private static float dotF16Exact(MemorySegment seg, long r, float[] xs, int xo, int k0, int k1) {
+        FloatVector a = FloatVector.zero(F), b = a;
+        for (int kk = k0; kk < k1; kk += 2 * L) {
+            IntVector v = IntVector.fromMemorySegment(Convert.I, seg, r + 2L * kk, LE);
+            IntVector lo = v.and(0x7FFF), hi = v.lanewise(VectorOperators.LSHR, 16).and(0x7FFF);
+            IntVector el = lo.lanewise(VectorOperators.LSHL, 13).add(0x3800_0000)
+                    .blend(lo.convert(VectorOperators.I2F, 0).reinterpretAsFloats().mul(0x1p-24f).reinterpretAsInts(), lo.compare(VectorOperators.LT, 0x400))
+                    .lanewise(VectorOperators.OR, 0x7F80_0000, lo.compare(VectorOperators.GE, 0x7C00))
+                    .lanewise(VectorOperators.OR, 0x0040_0000, lo.compare(VectorOperators.GT, 0x7C00))
+                    .or(v.and(0x8000).lanewise(VectorOperators.LSHL, 16));
+            IntVector eh = hi.lanewise(VectorOperators.LSHL, 13).add(0x3800_0000)
+                    .blend(hi.convert(VectorOperators.I2F, 0).reinterpretAsFloats().mul(0x1p-24f).reinterpretAsInts(), hi.compare(VectorOperators.LT, 0x400))
+                    .lanewise(VectorOperators.OR, 0x7F80_0000, hi.compare(VectorOperators.GE, 0x7C00))
+                    .lanewise(VectorOperators.OR, 0x0040_0000, hi.compare(VectorOperators.GT, 0x7C00))
+                    .or(v.and(0x8000_0000));
+            a = el.reinterpretAsFloats().fma(FloatVector.fromArray(F, xs, xo + kk), a);
+            b = eh.reinterpretAsFloats().fma(FloatVector.fromArray(F, xs, xo + kk + L), b);
+        }
+        return Lanes.sum(a.add(b));
     }
 
     // ---- many rows: blocked GEMM ----
@@ -121,7 +242,7 @@ public final class Matmul {
         for (int i0 = 0; i0 < m; i0 += mc) {
             int rows = Math.min(mc, m - i0), tiles = (rows + MR - 1) / MR, base = i0;
             par.forRange(tiles, (t0, t1) -> { for (int t = t0; t < t1; t++) packTile(x, base, rows, k, t, packed); });
-            par.forRange((n + NR - 1) / NR, (s, e) -> gemmPanels(packed, base, rows, tiles, w, bias, y, s * NR, Math.min(n, e * NR)));
+            inChunks(par, n, GEMM_CHUNK, (n0, n1) -> gemmPanels(packed, base, rows, tiles, w, bias, y, n0, n1));
         }
     }
 
@@ -219,6 +340,23 @@ public final class Matmul {
         c50.intoArray(acc, ao + 5 * MR); c51.intoArray(acc, ao + 5 * MR + L); c52.intoArray(acc, ao + 5 * MR + 2 * L);
         c60.intoArray(acc, ao + 6 * MR); c61.intoArray(acc, ao + 6 * MR + L); c62.intoArray(acc, ao + 6 * MR + 2 * L);
         c70.intoArray(acc, ao + 7 * MR); c71.intoArray(acc, ao + 7 * MR + L); c72.intoArray(acc, ao + 7 * MR + 2 * L);
+    }
+
+    /**
+     * Runs body over [0, n) in chunks of {@code chunk} that the pool's threads take in turn, so a
+     * thread that the OS delays (two cores shared with other work) holds back one chunk, not half.
+     */
+    private static void inChunks(Parallel par, int n, int chunk, Parallel.Range body) {
+        int chunks = (n + chunk - 1) / chunk;
+        if (par.threads() == 1 || chunks == 1) {
+            body.run(0, n);
+            return;
+        }
+        AtomicInteger next = new AtomicInteger();
+        par.forRange(Math.min(par.threads(), chunks), (s, e) -> {
+            for (int c; (c = next.getAndIncrement()) < chunks; )
+                body.run(c * chunk, Math.min(n, (c + 1) * chunk));
+        });
     }
 
     private static int roundUp(int v, int to) { return (v + to - 1) / to * to; }

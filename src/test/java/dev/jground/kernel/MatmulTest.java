@@ -92,6 +92,62 @@ class MatmulTest {
         check(DType.F16, 700, 9, 40, true, TWO, 1);
     }
 
+    /** W [2048, 32] holding every finite 16-bit pattern once (Inf/NaN patterns replaced by 0). */
+    private static WeightMatrix everyFinitePattern(DType dt) {
+        short[] bits = new short[65536];
+        for (int p = 0; p < 65536; p++) {
+            float v = dt == DType.F16 ? Float.float16ToFloat((short) p) : dev.jground.tensor.Half.bf16ToF32((short) p);
+            bits[p] = Float.isFinite(v) ? (short) p : 0;
+        }
+        return WeightMatrix.ofBits(dt, bits, 2048, 32);
+    }
+
+    @Test
+    void everyFiniteWeightPatternIsWidenedExactlyByTheGemvPath() {
+        // x = one-hot rows: y[i, j] = W[j, i] exactly (the other products are +-0). The GEMV path has its own
+        // widening loop; the GEMM path widens panels with Convert, which ConvertTest checks on every pattern.
+        int n = 2048, k = 32;   // short rows: few iterations of the widening loop run before the JIT compiles it
+        for (DType dt : new DType[] {DType.F16, DType.BF16}) {
+            WeightMatrix w = everyFinitePattern(dt);
+            float[] y = new float[7 * n];
+            for (int k0 = 0; k0 < k; k0 += 7) {   // 7 one-hot rows per call: still the GEMV path
+                int m = Math.min(7, k - k0);
+                float[] x = new float[m * k];
+                for (int i = 0; i < m; i++) x[i * k + k0 + i] = 1f;
+                Matmul.matmul(x, m, w, null, y, TWO);
+                for (int i = 0; i < m; i++)
+                    for (int j = 0; j < n; j++)
+                        if (y[i * n + j] != w.get(j, k0 + i))
+                            fail(dt + " GEMV: W[" + j + ", " + (k0 + i) + "] = " + w.get(j, k0 + i) + ", got " + y[i * n + j]);
+            }
+        }
+    }
+
+    @Test
+    void infinitiesAndNaNsInWeightsPropagate() {
+        for (DType dt : new DType[] {DType.F16, DType.BF16}) {
+            short inf = dt == DType.F16 ? (short) 0x7C00 : (short) 0x7F80, nan = dt == DType.F16 ? (short) 0x7E01 : (short) 0x7FC1;
+            short one = dt == DType.F16 ? Float.floatToFloat16(1f) : (short) 0x3F80;
+            int k = 70;
+            short[] bits = new short[3 * k];
+            java.util.Arrays.fill(bits, one);
+            bits[5] = inf;
+            bits[k + 40] = (short) (inf | 0x8000);
+            bits[2 * k + 33] = nan;
+            float[] x = new float[8 * k];
+            java.util.Arrays.fill(x, 1f);
+            for (int m : new int[] {1, 8}) {
+                float[] y = new float[m * 3];
+                Matmul.matmul(x, m, WeightMatrix.ofBits(dt, bits, 3, k), null, y, TWO);
+                for (int i = 0; i < m; i++) {
+                    assertEquals(Float.POSITIVE_INFINITY, y[i * 3], dt + " m=" + m);
+                    assertEquals(Float.NEGATIVE_INFINITY, y[i * 3 + 1], dt + " m=" + m);
+                    assertTrue(Float.isNaN(y[i * 3 + 2]), dt + " m=" + m);
+                }
+            }
+        }
+    }
+
     @Test
     void degenerateShapes() {
         check(DType.F32, 0, 5, 5, true, TWO, 0);
