@@ -9,15 +9,18 @@ public final class Regions {
     private Regions() {}
 
     /** Windows per side of a grid of {@code size} tokens: ceil(size / window). */
-    public static int windows(int size, int window) { return (size + window - 1) / window; }
+    public static int windows(int size, int window) {
+        if (window < 1) throw new IllegalArgumentException("window size " + window + " < 1");
+        return (size + window - 1) / window;
+    }
 
     /**
      * x [h, w, c] -> out [nh·nw, window², c]: the grid zero-padded at the bottom and right to
      * nh·window × nw·window, cut into windows row-major, tokens row-major inside each window.
      */
     public static void partition(float[] x, int h, int w, int c, int window, float[] out) {
-        int nh = windows(h, window), nw = windows(w, window);
         checkSizes("window partition", h, w, c, window);
+        int nh = windows(h, window), nw = windows(w, window);
         need("window partition: x", x, (long) h * w * c);
         need("window partition: out", out, (long) nh * nw * window * window * c);
         int o = 0;
@@ -35,8 +38,8 @@ public final class Regions {
 
     /** The inverse of {@link #partition}: windows [nh·nw, window², c] -> out [h, w, c], padding dropped. */
     public static void unpartition(float[] windows, int h, int w, int c, int window, float[] out) {
-        int nh = windows(h, window), nw = windows(w, window);
         checkSizes("window unpartition", h, w, c, window);
+        int nh = windows(h, window), nw = windows(w, window);
         need("window unpartition: windows", windows, (long) nh * nw * window * window * c);
         need("window unpartition: out", out, (long) h * w * c);
         for (int y = 0; y < h; y++)
