@@ -21,6 +21,8 @@ public final class Main {
                                                     run a golden case's model and compare every output
               bench matmul --m M --n N --k K --dtype f32|f16|bf16 --threads T [--warmup W] [--runs R]
                                                     matmul speed, median of repeated runs (GFLOP/s)
+              segment --sam DIR --image IMG (--point x,y[,label] ... | --box x0,y0,x1,y1) [--multimask] --out mask.png
+                                                    Segment Anything: the mask PNG, <name>.overlay.png, IoU scores
               devices                               OpenCL platforms and devices
               help                                  this text
             """;
@@ -40,6 +42,7 @@ public final class Main {
                 case "verify" -> Verify.run(rest, out);
                 case "bench" -> Bench.run(rest, out);
                 case "devices" -> Devices.run(rest, out);
+                case "segment" -> Segment.run(rest, out);
                 case "help", "--help", "-h" -> { out.print(USAGE); yield 0; }
                 default -> throw new UsageException("unknown verb '" + verb + "'");
             };
