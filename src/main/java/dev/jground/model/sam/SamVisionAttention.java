@@ -39,6 +39,9 @@ final class SamVisionAttention {
         return proj.forward(b, b.relPosAttention(qkv.forward(b, x), heads, size, size, scale, relPosH, relPosW));
     }
 
+    /** The height table as this block uses it (tests). */
+    Tensor relPosH() { return relPosH; }
+
     /**
      * A position table with 2·size - 1 rows; a stored table of another length is resized as
      * get_rel_pos does (F.interpolate, mode linear, align_corners False, along the rows).
