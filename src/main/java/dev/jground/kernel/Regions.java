@@ -1,5 +1,7 @@
 package dev.jground.kernel;
 
+import java.util.Arrays;
+
 /**
  * Moving rectangular regions of feature maps: SAM's window partition of a channels-last token
  * grid (segment-anything image_encoder.py window_partition / window_unpartition) and the crop
@@ -31,7 +33,7 @@ public final class Regions {
                     for (int ix = 0; ix < window; ix++, o += c) {
                         int xx = wx * window + ix;
                         if (y < h && xx < w) System.arraycopy(x, (y * w + xx) * c, out, o, c);
-                        else java.util.Arrays.fill(out, o, o + c, 0f);
+                        else Arrays.fill(out, o, o + c, 0f);
                     }
                 }
     }

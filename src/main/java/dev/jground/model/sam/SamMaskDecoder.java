@@ -6,6 +6,7 @@ import dev.jground.nn.Backend;
 import dev.jground.nn.Tensor;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -79,6 +80,6 @@ public final class SamMaskDecoder {
         int from = multimask ? 1 : 0, to = multimask ? numMaskTokens : 1;
         float[] iou = b.download(iouHead);
         return new Output(out.queries(), out.keys(), up, hyperIn, iouHead, b.slice(masks, from, to),
-                java.util.Arrays.copyOfRange(iou, from, to));
+                Arrays.copyOfRange(iou, from, to));
     }
 }

@@ -5,6 +5,8 @@ import dev.jground.image.SamImageProcessor;
 import dev.jground.nn.Backend;
 import dev.jground.nn.Tensor;
 
+import java.util.Arrays;
+
 /**
  * The official SamPredictor: {@link #setImage} preprocesses and encodes an image once and
  * keeps its embedding; {@link #predict} then answers any number of prompts in original image
@@ -29,7 +31,7 @@ public final class SamPredictor {
 
         /** Mask i as 0/1 bytes [height, width]. */
         public byte[] mask(int i) {
-            return java.util.Arrays.copyOfRange(masks, i * height * width, (i + 1) * height * width);
+            return Arrays.copyOfRange(masks, i * height * width, (i + 1) * height * width);
         }
     }
 

@@ -6,6 +6,7 @@ import dev.jground.nn.Backend;
 import dev.jground.nn.Tensor;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -79,7 +80,7 @@ public final class SamPromptEncoder {
         if (masks != null) {
             int[] s = masks.shape();
             if (s.length != 3 || s[0] != 1 || s[1] != 4 * grid || s[2] != 4 * grid)
-                throw new IllegalArgumentException("SAM prompt: mask input " + java.util.Arrays.toString(s) + ", expected [1, "
+                throw new IllegalArgumentException("SAM prompt: mask input " + Arrays.toString(s) + ", expected [1, "
                         + 4 * grid + ", " + 4 * grid + "]");
             return maskEmbed.forward(b, masks);
         }

@@ -49,7 +49,7 @@ public final class SamVisionEncoder {
     public Output forward(Backend b, Tensor pixels) {
         int[] s = pixels.shape();
         if (s.length != 3 || s[0] != config.numChannels() || s[1] != config.imageSize() || s[2] != config.imageSize())
-            throw new IllegalArgumentException("SAM image encoder: pixels " + java.util.Arrays.toString(s) + ", expected ["
+            throw new IllegalArgumentException("SAM image encoder: pixels " + Arrays.toString(s) + ", expected ["
                     + config.numChannels() + ", " + config.imageSize() + ", " + config.imageSize() + "]");
         int g = config.gridSize(), d = config.hiddenSize();
         Tensor patches = patchEmbed.forward(b, pixels);
