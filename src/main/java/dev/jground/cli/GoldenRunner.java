@@ -30,6 +30,7 @@ public interface GoldenRunner {
         static {
             RUNNERS.put(ModelKind.CLIP_VISION, new ClipVisionRunner());
             RUNNERS.put(ModelKind.LLAVA, new LlavaRunner());
+            RUNNERS.put(ModelKind.SAM, new SamRunner());
         }
     }
 }

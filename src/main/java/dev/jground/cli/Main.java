@@ -29,6 +29,8 @@ public final class Main {
                                                     ask a LLaVA model about an image; the answer streams as it is written
               tokenize --tokenizer FILE [--no-bos] [--json-input]
                                                     one text per stdin line -> one JSON array of token ids per line
+              segment --sam DIR --image IMG (--point x,y[,label] ... | --box x0,y0,x1,y1) [--multimask] --out mask.png
+                                                    Segment Anything: the mask PNG, <name>.overlay.png, IoU scores
               devices                               OpenCL platforms and devices
               help                                  this text
             """;
@@ -50,6 +52,7 @@ public final class Main {
                 case "devices" -> Devices.run(rest, out);
                 case "chat" -> Chat.run(rest, out, err);
                 case "tokenize" -> Tokenize.run(rest, System.in, out);
+                case "segment" -> Segment.run(rest, out);
                 case "help", "--help", "-h" -> { out.print(USAGE); yield 0; }
                 default -> throw new UsageException("unknown verb '" + verb + "'");
             };

@@ -78,7 +78,8 @@ public final class SafeTensorsWriter {
 
     /**
      * A file whose tensors' bytes the filler writes in place through a mapping, one tensor at a
-     * time: for generated checkpoints too large to hold in memory (random benchmark weights).
+     * time: for generated checkpoints too large to hold in memory (random benchmark weights). The
+     * filler may hand the segment to other threads.
      */
     public static void writeGenerated(Path file, List<TensorSpec> specs, Map<String, String> metadata, Filler filler) {
         byte[] header = header(file, specs, metadata);
@@ -87,7 +88,7 @@ public final class SafeTensorsWriter {
         long start = 8L + header.length, total = start + dataBytes;
         writeAtomically(file, tmp -> {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE);
-                 java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+                 java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared()) {
                 writeFully(ch, prefix(header));
                 long at = start;
                 for (TensorSpec s : specs) {

@@ -82,6 +82,23 @@ public final class Activations {
         }
     }
 
+    /** max(x, 0), as torch.relu (NaN stays NaN). */
+    public static void relu(float[] x, float[] out, int n) {
+        check("relu", x, out, n);
+        int i = 0;
+        for (int end = S.loopBound(n); i < end; i += S.length())
+            relu(FloatVector.fromArray(S, x, i)).intoArray(out, i);
+        if (i < n) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            relu(FloatVector.fromArray(S, x, i, m)).intoArray(out, i, m);
+        }
+    }
+
+    // NaN is not < 0, so it passes through as torch.relu lets it
+    private static FloatVector relu(FloatVector v) {
+        return v.blend(0f, v.compare(VectorOperators.LT, 0f));
+    }
+
     /** silu(gate) · up, the LLaMA MLP product; out may be gate or up. */
     public static void swiglu(float[] gate, float[] up, float[] out, int n) {
         check("swiglu", gate, out, n);

@@ -111,5 +111,32 @@ public interface Backend extends AutoCloseable {
     /** PyTorch's bicubic interpolation (A = -0.75). */
     Tensor resizeBicubic(Tensor x, int outH, int outW, boolean alignCorners);
 
+    // ---- added for SAM (segment-anything image_encoder.py, mask_decoder.py) ------------
+
+    /** max(x, 0). */
+    Tensor relu(Tensor x);
+
+    /**
+     * A channels-last token grid x [H, W, C] zero-padded at the bottom and right to multiples
+     * of {@code window}, then cut into windows: [nh * nw, window * window, C], windows row-major
+     * over the grid, tokens row-major inside each (segment-anything window_partition).
+     */
+    Tensor windowPartition(Tensor x, int window);
+
+    /** The inverse of {@link #windowPartition}: [nh * nw, window * window, C] back to [h, w, C], the padding dropped. */
+    Tensor windowUnpartition(Tensor x, int window, int h, int w);
+
+    /** x [C, H, W] -> [C, height, width], the region whose top-left corner is (top, left); it must lie inside. */
+    Tensor crop(Tensor x, int top, int left, int height, int width);
+
+    /**
+     * SAM ViT attention with decomposed relative positions over B grids of h x w tokens (the
+     * windows, or the whole grid). qkv [B, h*w, 3*heads*d], each row [q | k | v], heads
+     * contiguous within each part; relPosH [2h-1, d], relPosW [2w-1, d]. For query i at (yi, xi)
+     * and key j at (yj, xj): logit = scale q.k + q.relPosH[yi-yj+h-1] + q.relPosW[xi-xj+w-1]
+     * (q unscaled in the position terms), softmax over j, sum of p v: [B, h*w, heads*d].
+     */
+    Tensor relPosAttention(Tensor qkv, int heads, int h, int w, float scale, Tensor relPosH, Tensor relPosW);
+
     @Override default void close() {}
 }

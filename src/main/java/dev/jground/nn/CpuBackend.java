@@ -7,6 +7,8 @@ import dev.jground.kernel.ConvTranspose2d;
 import dev.jground.kernel.Matmul;
 import dev.jground.kernel.Norms;
 import dev.jground.kernel.Parallel;
+import dev.jground.kernel.Regions;
+import dev.jground.kernel.RelPosAttention;
 import dev.jground.kernel.Resample;
 import dev.jground.kernel.Rope;
 import dev.jground.kernel.Softmax;
@@ -291,6 +293,53 @@ public final class CpuBackend implements Backend {
 
     @Override public Tensor resizeBicubic(Tensor x, int outH, int outW, boolean alignCorners) {
         return resample(x, outH, outW, (in, c, h, w, oh, ow, out) -> Resample.bicubic(in, c, h, w, oh, ow, alignCorners, out));
+    }
+
+    // ---- added for SAM ------------------------------------------------------------------
+
+    @Override public Tensor relu(Tensor x) { return unary(x, Activations::relu); }
+
+    @Override public Tensor windowPartition(Tensor x, int window) {
+        CpuTensor c = cpu(x);
+        if (c.rank() != 3 || window < 1)
+            throw new IllegalArgumentException("window partition: " + c.describe() + " is not [H, W, C] or window " + window + " < 1");
+        int h = c.dim(0), w = c.dim(1), ch = c.dim(2), n = Regions.windows(h, window) * Regions.windows(w, window);
+        float[] out = new float[Math.multiplyExact(n, Math.multiplyExact(window * window, ch))];
+        Regions.partition(c.floats(), h, w, ch, window, out);
+        return CpuTensor.of(out, n, window * window, ch);
+    }
+
+    @Override public Tensor windowUnpartition(Tensor x, int window, int h, int w) {
+        CpuTensor c = cpu(x);
+        if (c.rank() != 3 || window < 1 || h < 1 || w < 1 || c.dim(1) != window * window
+                || c.dim(0) != Regions.windows(h, window) * Regions.windows(w, window))
+            throw new IllegalArgumentException("window unpartition: " + c.describe() + " is not the windows of " + window
+                    + " of a " + h + "x" + w + " grid");
+        int ch = c.dim(2);
+        float[] out = new float[Math.multiplyExact(h * w, ch)];
+        Regions.unpartition(c.floats(), h, w, ch, window, out);
+        return CpuTensor.of(out, h, w, ch);
+    }
+
+    @Override public Tensor crop(Tensor x, int top, int left, int height, int width) {
+        CpuTensor c = cpu(x);
+        if (c.rank() != 3) throw new IllegalArgumentException("crop: " + c.describe() + " is not [C, H, W]");
+        float[] out = new float[Math.multiplyExact(c.dim(0), Math.multiplyExact(Math.max(height, 0), Math.max(width, 0)))];
+        Regions.crop(c.floats(), c.dim(0), c.dim(1), c.dim(2), top, left, height, width, out);
+        return CpuTensor.of(out, c.dim(0), height, width);
+    }
+
+    @Override public Tensor relPosAttention(Tensor qkv, int heads, int h, int w, float scale, Tensor relPosH, Tensor relPosW) {
+        CpuTensor c = cpu(qkv);
+        int width = c.dim(-1);
+        if (c.rank() != 3 || c.dim(1) != h * w || heads < 1 || width % (3 * heads) != 0)
+            throw new IllegalArgumentException("rel-pos attention: qkv " + c.describe() + " is not [B, " + h + "*" + w
+                    + ", 3 * " + heads + " heads * d]");
+        int d = width / (3 * heads), batch = c.dim(0);
+        float[] out = new float[Math.multiplyExact(batch * h * w, heads * d)];
+        RelPosAttention.attention(c.floats(), out, batch, h, w, heads, d, scale,
+                vector(relPosH, (2 * h - 1) * d, "rel_pos_h"), vector(relPosW, (2 * w - 1) * d, "rel_pos_w"), par);
+        return CpuTensor.of(out, batch, h * w, heads * d);
     }
 
     @Override public void close() { par.close(); }

@@ -250,4 +250,18 @@ public final class OpenClBackend implements Backend {
     @Override public Tensor resizeBicubic(Tensor x, int outH, int outW, boolean alignCorners) { throw later("resizeBicubic"); }
 
     @Override public void close() { ctx.close(); }
+
+    // ---- added for SAM: later ------------------------------------------------------------
+
+    @Override public Tensor relu(Tensor x) { throw later("relu"); }
+
+    @Override public Tensor windowPartition(Tensor x, int window) { throw later("windowPartition"); }
+
+    @Override public Tensor windowUnpartition(Tensor x, int window, int h, int w) { throw later("windowUnpartition"); }
+
+    @Override public Tensor crop(Tensor x, int top, int left, int height, int width) { throw later("crop"); }
+
+    @Override public Tensor relPosAttention(Tensor qkv, int heads, int h, int w, float scale, Tensor relPosH, Tensor relPosW) {
+        throw later("relPosAttention");
+    }
 }

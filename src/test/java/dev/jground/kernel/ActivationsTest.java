@@ -97,6 +97,18 @@ class ActivationsTest {
         }
     }
 
+    @Test void relu() { checkAgainstTwin("relu", Activations::relu, x -> x < 0 ? 0 : x, 0, 0); }
+
+    @Test void reluKeepsNanAndZeroesNegatives() {
+        float[] x = {Float.NaN, -0f, -1e-30f, Float.NEGATIVE_INFINITY, 2.5f}, out = new float[5];
+        Activations.relu(x, out, 5);
+        assertTrue(Float.isNaN(out[0]));
+        assertEquals(0f, Math.abs(out[1]));
+        assertEquals(0f, out[2]);
+        assertEquals(0f, out[3]);
+        assertEquals(2.5f, out[4]);
+    }
+
     // gelu: erf error 1e-7 times 0.5|x| (|x| <= ~20 here), plus an ulp or two of the result
     @Test void gelu() { checkAgainstTwin("gelu", Activations::gelu, ActivationsTest::gelu, 3e-7, 3e-7); }
 

@@ -1,0 +1,78 @@
+package dev.jground.kernel;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.util.Random;
+
+import static dev.jground.kernel.TestArrays.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+class RelPosAttentionTest {
+    private static final Parallel PAR = Parallel.of(3);
+
+    /** segment-anything Attention with add_decomposed_rel_pos, written out in double. */
+    static double[] twin(float[] qkv, int batch, int h, int w, int heads, int d, float scale, float[] rh, float[] rw) {
+        int t = h * w, width = heads * d, row = 3 * width;
+        double[] out = new double[batch * t * width];
+        for (int g = 0; g < batch; g++)
+            for (int head = 0; head < heads; head++)
+                for (int i = 0; i < t; i++) {
+                    int q = (g * t + i) * row + head * d;
+                    double[] logit = new double[t];
+                    double max = Double.NEGATIVE_INFINITY;
+                    for (int j = 0; j < t; j++) {
+                        int k = (g * t + j) * row + width + head * d;
+                        int hIdx = i / w - j / w + h - 1, wIdx = i % w - j % w + w - 1;
+                        double qk = 0, bh = 0, bw = 0;
+                        for (int c = 0; c < d; c++) {
+                            qk += (double) qkv[q + c] * qkv[k + c];
+                            bh += (double) qkv[q + c] * rh[hIdx * d + c];
+                            bw += (double) qkv[q + c] * rw[wIdx * d + c];
+                        }
+                        logit[j] = qk * scale + bh + bw;
+                        max = Math.max(max, logit[j]);
+                    }
+                    double sum = 0;
+                    for (int j = 0; j < t; j++) sum += logit[j] = Math.exp(logit[j] - max);
+                    for (int j = 0; j < t; j++) {
+                        int v = (g * t + j) * row + 2 * width + head * d;
+                        for (int c = 0; c < d; c++) out[(g * t + i) * width + head * d + c] += logit[j] / sum * qkv[v + c];
+                    }
+                }
+        return out;
+    }
+
+    @ParameterizedTest
+    @CsvSource({"1, 1, 1, 1, 1", "2, 3, 5, 2, 7", "1, 7, 3, 3, 33", "3, 6, 6, 4, 16", "1, 16, 16, 1, 3", "1, 2, 9, 2, 64"})
+    void matchesTheScalarTwin(int batch, int h, int w, int heads, int d) {
+        Random r = new Random(batch * 1000 + h * 100 + w * 10 + d);
+        float scale = (float) Math.pow(d, -0.5);
+        float[] qkv = gaussian(r, batch * h * w * 3 * heads * d, 1, 0);
+        float[] rh = gaussian(r, (2 * h - 1) * d, 0.5, 0), rw = gaussian(r, (2 * w - 1) * d, 0.5, 0);
+        float[] out = new float[batch * h * w * heads * d];
+        RelPosAttention.attention(qkv, out, batch, h, w, heads, d, scale, rh, rw, PAR);
+        assertClose("rel-pos attention", twin(qkv, batch, h, w, heads, d, scale, rh, rw), out, 2e-5, 2e-5);
+    }
+
+    /** One key row per position term: with q = e0 and k = 0, the logits are exactly the table entries. */
+    @Test void positionTermsUseTheUnscaledQueryAndTheRelativeIndex() {
+        int h = 1, w = 2, d = 1;
+        // tokens (0,0) and (0,1); q = 1 for both, k = 0, v = token index
+        float[] qkv = {1, 0, 0,   1, 0, 1};
+        float[] rh = {0}, rw = {3, 0, -1};   // rw[x_q - x_k + 1]
+        float[] out = new float[2];
+        RelPosAttention.attention(qkv, out, 1, h, w, 1, d, 100f, rh, rw, Parallel.SERIAL);
+        // query 0: logits (rw[1], rw[0]) = (0, 3); query 1: (rw[2], rw[1]) = (-1, 0)
+        double p0 = Math.exp(3) / (1 + Math.exp(3)), p1 = 1 / (Math.exp(-1) + 1);
+        assertEquals(p0, out[0], 1e-6);
+        assertEquals(p1, out[1], 1e-6);
+    }
+
+    @Test void wrongTableSizesAreRejected() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RelPosAttention.attention(
+                new float[3 * 4], new float[4], 1, 2, 2, 1, 1, 1f, new float[2], new float[3], Parallel.SERIAL));
+        assertTrue(e.getMessage().contains("need [3, 1] and [3, 1]"), e.getMessage());
+    }
+}
