@@ -69,9 +69,11 @@ final class LlavaBench {
             out.printf(Locale.ROOT, "image encode (CLIP %dx%d + projector): %.2f s (median of %d after a warm-up)%n",
                     s, s, median(Arrays.copyOfRange(encode, 1, encode.length)), encode.length - 1);
 
-            // prompt pass, after a short one to compile the kernels
+            // prompt pass, after a short one and a few decode steps to compile both matmul paths
             int[] ids = rnd.ints(promptTokens, 3, c.text().vocabSize()).toArray();
-            lm.forward(b, lm.embed(b, Arrays.copyOf(ids, 16)), lm.newCache(b, 16), null, false, null);
+            KvCache warm = lm.newCache(b, 20);
+            lm.forward(b, lm.embed(b, Arrays.copyOf(ids, 16)), warm, null, false, null);
+            for (int i = 0; i < 4; i++) lm.forward(b, lm.embed(b, new int[] {ids[i]}), warm, null, false, null);
             KvCache cache = lm.newCache(b, promptTokens + decodeTokens);
             long t0 = System.nanoTime();
             Tensor logits = lm.forward(b, lm.embed(b, ids), cache, null, false, null);

@@ -1,9 +1,9 @@
 package dev.jground.kernel;
 
 import dev.jground.tensor.DType;
+import dev.jground.tensor.TensorView;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code nn.Linear} of PyTorch, and conv2d after im2col.
  *
  * <p>Two regimes. Few rows of x (decode: M = 1) make this a matrix-vector product bound by
- * memory bandwidth: each thread streams its share of W's rows once, widening them in registers.
+ * memory bandwidth: each thread streams its share of W's rows once, widening them on the way.
  * Many rows make it compute-bound, and it runs as a blocked GEMM: x is packed transposed
  * (lanes run along M), W is widened a block of {@link #NR} rows × {@link #KC} columns at a time
  * into a small per-thread panel that stays in L1, and an {@link #MR} × {@code NR} micro-kernel
@@ -78,7 +78,7 @@ public final class Matmul {
 
     private static void gemv(float[] x, int m, WeightMatrix w, float[] bias, float[] y, Parallel par) {
         int n = w.rows(), k = w.cols();
-        float[] xs = w.dtype() == DType.F32 ? x : pairSplit(x, m, k);
+        float[] xs = w.dtype() == DType.BF16 ? pairSplit(x, m, k) : x;
         inChunks(par, n, GEMV_CHUNK, (n0, n1) -> {
             float[] sums = new float[4];
             for (int j = n0; j < n1; j += 4) {
@@ -89,7 +89,7 @@ public final class Matmul {
     }
 
     /**
-     * 16-bit weights are read as int lanes, each holding the element pair (2l, 2l+1) of a block of
+     * BF16 weights are read as int lanes, each holding the element pair (2l, 2l+1) of a block of
      * 2L, so widening needs no cross-lane shuffle; x is reordered to match: per block, the L
      * even-indexed values, then the L odd-indexed ones (a tail shorter than a block stays as is).
      */
@@ -118,10 +118,12 @@ public final class Matmul {
         int kv;
         if (dt == DType.F32) {
             kv = dotF32(w.data(), r0, r1, r2, r3, x, xo, k, sums);
+        } else if (dt == DType.F16) {
+            kv = k;
+            dotF16(w.data(), r0, r1, r2, r3, x, xo, k, sums);
         } else {
             kv = k - k % (2 * L);
-            if (dt == DType.BF16) dotBf16(w.data(), r0, r1, r2, r3, xs, xo, kv, sums);
-            else dotF16(w.data(), r0, r1, r2, r3, xs, xo, kv, sums);
+            dotBf16(w.data(), r0, r1, r2, r3, xs, xo, kv, sums);
         }
         for (int r = 0; r < rows; r++) {
             float t = sums[r];
@@ -165,66 +167,48 @@ public final class Matmul {
     }
 
     /**
-     * As {@link #dotF32} for F16 rows, against x reordered by {@link #pairSplit}. A block of 2L
-     * values of each of the four rows is widened by the fast path when all 8L are normal numbers
-     * (fields moved into place, exponent bias difference added: 5-6 integer operations per L);
-     * a block with a zero, subnormal, Inf or NaN in any row goes through {@link #dotF16Exact}.
+     * sums[r] = row r · x[xo ..] over all of K for F16 rows. Each KC-long chunk of the four rows is
+     * widened into a panel by a plain loop over {@link Float#float16ToFloat}, which C2 compiles to
+     * the hardware conversion (vcvtph2ps on x86) sixteen at a time, then dotted from L1; the
+     * Vector API has no half-float conversion, and widening in its registers with integer
+     * arithmetic costs about twice as much per weight.
      */
-    private static void dotF16(MemorySegment seg, long r0, long r1, long r2, long r3, float[] xs, int xo, int kv, float[] sums) {
+    private static void dotF16(MemorySegment seg, long r0, long r1, long r2, long r3, float[] x, int xo, int k, float[] sums) {
+        float[] p = F16_PANEL.get();
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        for (int kk = 0; kk < kv; kk += 2 * L) {
-            long o = 2L * kk;
-            IntVector v0 = IntVector.fromMemorySegment(Convert.I, seg, r0 + o, LE), v1 = IntVector.fromMemorySegment(Convert.I, seg, r1 + o, LE),
-                      v2 = IntVector.fromMemorySegment(Convert.I, seg, r2 + o, LE), v3 = IntVector.fromMemorySegment(Convert.I, seg, r3 + o, LE);
-            ShortVector e0 = v0.reinterpretAsShorts().and((short) 0x7C00), e1 = v1.reinterpretAsShorts().and((short) 0x7C00),
-                        e2 = v2.reinterpretAsShorts().and((short) 0x7C00), e3 = v3.reinterpretAsShorts().and((short) 0x7C00);
-            if (e0.min(e1).min(e2.min(e3)).compare(VectorOperators.EQ, (short) 0)
-                    .or(e0.max(e1).max(e2.max(e3)).compare(VectorOperators.EQ, (short) 0x7C00)).anyTrue()) {
-                s0 += dotF16Exact(seg, r0, xs, xo, kk, kk + 2 * L);
-                s1 += dotF16Exact(seg, r1, xs, xo, kk, kk + 2 * L);
-                s2 += dotF16Exact(seg, r2, xs, xo, kk, kk + 2 * L);
-                s3 += dotF16Exact(seg, r3, xs, xo, kk, kk + 2 * L);
-                continue;
+        int kc = 0;
+        for (; kc + KC <= k; kc += KC) {
+            long o = 2L * kc;
+            widenF16(seg, r0 + o, p, 0, KC);
+            widenF16(seg, r1 + o, p, KC, KC);
+            widenF16(seg, r2 + o, p, 2 * KC, KC);
+            widenF16(seg, r3 + o, p, 3 * KC, KC);
+            for (int c = 0; c < KC; c += L) {
+                FloatVector xv = FloatVector.fromArray(F, x, xo + kc + c);
+                a0 = FloatVector.fromArray(F, p, c).fma(xv, a0);
+                a1 = FloatVector.fromArray(F, p, KC + c).fma(xv, a1);
+                a2 = FloatVector.fromArray(F, p, 2 * KC + c).fma(xv, a2);
+                a3 = FloatVector.fromArray(F, p, 3 * KC + c).fma(xv, a3);
             }
-            FloatVector xe = FloatVector.fromArray(F, xs, xo + kk), xd = FloatVector.fromArray(F, xs, xo + kk + L);
-            a0 = v0.and(0x7FFF_0000).lanewise(VectorOperators.LSHR, 3).add(0x3800_0000).or(v0.and(0x8000_0000)).reinterpretAsFloats().fma(xd,
-                 v0.lanewise(VectorOperators.LSHL, 13).and(0x0FFF_E000).add(0x3800_0000).or(v0.lanewise(VectorOperators.LSHL, 16).and(0x8000_0000)).reinterpretAsFloats().fma(xe, a0));
-            a1 = v1.and(0x7FFF_0000).lanewise(VectorOperators.LSHR, 3).add(0x3800_0000).or(v1.and(0x8000_0000)).reinterpretAsFloats().fma(xd,
-                 v1.lanewise(VectorOperators.LSHL, 13).and(0x0FFF_E000).add(0x3800_0000).or(v1.lanewise(VectorOperators.LSHL, 16).and(0x8000_0000)).reinterpretAsFloats().fma(xe, a1));
-            a2 = v2.and(0x7FFF_0000).lanewise(VectorOperators.LSHR, 3).add(0x3800_0000).or(v2.and(0x8000_0000)).reinterpretAsFloats().fma(xd,
-                 v2.lanewise(VectorOperators.LSHL, 13).and(0x0FFF_E000).add(0x3800_0000).or(v2.lanewise(VectorOperators.LSHL, 16).and(0x8000_0000)).reinterpretAsFloats().fma(xe, a2));
-            a3 = v3.and(0x7FFF_0000).lanewise(VectorOperators.LSHR, 3).add(0x3800_0000).or(v3.and(0x8000_0000)).reinterpretAsFloats().fma(xd,
-                 v3.lanewise(VectorOperators.LSHL, 13).and(0x0FFF_E000).add(0x3800_0000).or(v3.lanewise(VectorOperators.LSHL, 16).and(0x8000_0000)).reinterpretAsFloats().fma(xe, a3));
         }
-        sums[0] = Lanes.sum(a0) + s0; sums[1] = Lanes.sum(a1) + s1;
-        sums[2] = Lanes.sum(a2) + s2; sums[3] = Lanes.sum(a3) + s3;
+        sums[0] = Lanes.sum(a0); sums[1] = Lanes.sum(a1);
+        sums[2] = Lanes.sum(a2); sums[3] = Lanes.sum(a3);
+        if (kc < k) {   // the last partial chunk, one element at a time, in order
+            long[] rows = {r0, r1, r2, r3};
+            for (int r = 0; r < 4; r++) {
+                widenF16(seg, rows[r] + 2L * kc, p, 0, k - kc);
+                float t = sums[r];
+                for (int c = 0; c < k - kc; c++) t += p[c] * x[xo + kc + c];
+                sums[r] = t;
+            }
+        }
     }
 
-    /**
-     * Row (at byte offset r) · xs[k0 .. k1) for an F16 row and x reordered by {@link #pairSplit},
-     * exact for every pattern. {@link Convert#f16}'s arithmetic is written out in the loop: C2
-     * does not inline a helper of that size here, and a call returning a vector boxes it (5x slower).
-     */
-    private static float dotF16Exact(MemorySegment seg, long r, float[] xs, int xo, int k0, int k1) {
-        FloatVector a = FloatVector.zero(F), b = a;
-        for (int kk = k0; kk < k1; kk += 2 * L) {
-            IntVector v = IntVector.fromMemorySegment(Convert.I, seg, r + 2L * kk, LE);
-            IntVector lo = v.and(0x7FFF), hi = v.lanewise(VectorOperators.LSHR, 16).and(0x7FFF);
-            IntVector el = lo.lanewise(VectorOperators.LSHL, 13).add(0x3800_0000)
-                    .blend(lo.convert(VectorOperators.I2F, 0).reinterpretAsFloats().mul(0x1p-24f).reinterpretAsInts(), lo.compare(VectorOperators.LT, 0x400))
-                    .lanewise(VectorOperators.OR, 0x7F80_0000, lo.compare(VectorOperators.GE, 0x7C00))
-                    .lanewise(VectorOperators.OR, 0x0040_0000, lo.compare(VectorOperators.GT, 0x7C00))
-                    .or(v.and(0x8000).lanewise(VectorOperators.LSHL, 16));
-            IntVector eh = hi.lanewise(VectorOperators.LSHL, 13).add(0x3800_0000)
-                    .blend(hi.convert(VectorOperators.I2F, 0).reinterpretAsFloats().mul(0x1p-24f).reinterpretAsInts(), hi.compare(VectorOperators.LT, 0x400))
-                    .lanewise(VectorOperators.OR, 0x7F80_0000, hi.compare(VectorOperators.GE, 0x7C00))
-                    .lanewise(VectorOperators.OR, 0x0040_0000, hi.compare(VectorOperators.GT, 0x7C00))
-                    .or(v.and(0x8000_0000));
-            a = el.reinterpretAsFloats().fma(FloatVector.fromArray(F, xs, xo + kk), a);
-            b = eh.reinterpretAsFloats().fma(FloatVector.fromArray(F, xs, xo + kk + L), b);
-        }
-        return Lanes.sum(a.add(b));
+    private static final ThreadLocal<float[]> F16_PANEL = ThreadLocal.withInitial(() -> new float[4 * KC]);
+
+    /** dst[off .. off + n) = the n F16 values at byte offset at: a loop C2 vectorises into hardware conversions. */
+    private static void widenF16(MemorySegment seg, long at, float[] dst, int off, int n) {
+        for (int i = 0; i < n; i++) dst[off + i] = Float.float16ToFloat(seg.get(TensorView.I16, at + 2L * i));
     }
 
     // ---- many rows: blocked GEMM ----

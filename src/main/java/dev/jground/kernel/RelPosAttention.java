@@ -2,7 +2,6 @@ package dev.jground.kernel;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.util.Arrays;
@@ -86,7 +85,7 @@ public final class RelPosAttention {
             VectorMask<Float> m = S.indexInRange(c, n);
             acc = FloatVector.fromArray(S, a, aOff + c, m).fma(FloatVector.fromArray(S, b, bOff + c, m), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Lanes.sum(acc);
     }
 
     /** out[oOff, oOff + d) = Σ_j p_j · v_j over contiguous value rows v [keys, d], two rows per pass. */
