@@ -1,7 +1,6 @@
 package dev.jground.kernel;
 
 import dev.jground.tensor.DType;
-import dev.jground.tensor.TensorView;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
@@ -168,10 +167,8 @@ public final class Matmul {
 
     /**
      * sums[r] = row r · x[xo ..] over all of K for F16 rows. Each KC-long chunk of the four rows is
-     * widened into a panel by a plain loop over {@link Float#float16ToFloat}, which C2 compiles to
-     * the hardware conversion (vcvtph2ps on x86) sixteen at a time, then dotted from L1; the
-     * Vector API has no half-float conversion, and widening in its registers with integer
-     * arithmetic costs about twice as much per weight.
+     * widened into a panel by {@link Convert#f16ToF32} (the hardware conversion), then dotted from
+     * L1: cheaper than widening in Vector API registers with integer arithmetic.
      */
     private static void dotF16(MemorySegment seg, long r0, long r1, long r2, long r3, float[] x, int xo, int k, float[] sums) {
         float[] p = F16_PANEL.get();
@@ -179,10 +176,10 @@ public final class Matmul {
         int kc = 0;
         for (; kc + KC <= k; kc += KC) {
             long o = 2L * kc;
-            widenF16(seg, r0 + o, p, 0, KC);
-            widenF16(seg, r1 + o, p, KC, KC);
-            widenF16(seg, r2 + o, p, 2 * KC, KC);
-            widenF16(seg, r3 + o, p, 3 * KC, KC);
+            Convert.f16ToF32(seg, r0 + o, p, 0, KC);
+            Convert.f16ToF32(seg, r1 + o, p, KC, KC);
+            Convert.f16ToF32(seg, r2 + o, p, 2 * KC, KC);
+            Convert.f16ToF32(seg, r3 + o, p, 3 * KC, KC);
             for (int c = 0; c < KC; c += L) {
                 FloatVector xv = FloatVector.fromArray(F, x, xo + kc + c);
                 a0 = FloatVector.fromArray(F, p, c).fma(xv, a0);
@@ -196,7 +193,7 @@ public final class Matmul {
         if (kc < k) {   // the last partial chunk, one element at a time, in order
             long[] rows = {r0, r1, r2, r3};
             for (int r = 0; r < 4; r++) {
-                widenF16(seg, rows[r] + 2L * kc, p, 0, k - kc);
+                Convert.f16ToF32(seg, rows[r] + 2L * kc, p, 0, k - kc);
                 float t = sums[r];
                 for (int c = 0; c < k - kc; c++) t += p[c] * x[xo + kc + c];
                 sums[r] = t;
@@ -205,11 +202,6 @@ public final class Matmul {
     }
 
     private static final ThreadLocal<float[]> F16_PANEL = ThreadLocal.withInitial(() -> new float[4 * KC]);
-
-    /** dst[off .. off + n) = the n F16 values at byte offset at: a loop C2 vectorises into hardware conversions. */
-    private static void widenF16(MemorySegment seg, long at, float[] dst, int off, int n) {
-        for (int i = 0; i < n; i++) dst[off + i] = Float.float16ToFloat(seg.get(TensorView.I16, at + 2L * i));
-    }
 
     // ---- many rows: blocked GEMM ----
 
