@@ -36,8 +36,11 @@ public final class Matmul {
     static final int MR = 3 * L;
     /** K block: an NR × KC panel of widened W (16 KiB) stays in L1 while every x tile passes. */
     static final int KC = 512;
-    /** At most this many rows of x per block (576 with 512-bit vectors), so a packed MC × KC slice of x (1.2 MiB) stays in L2. */
-    static final int MC = 12 * MR;
+    /**
+     * At most this many rows of x per block (672 with 512-bit vectors), so a packed MC × KC slice
+     * of x (1.3 MiB) stays in L2; every block widens W again, so CLIP-L's 577 tokens fit one.
+     */
+    static final int MC = 14 * MR;
     /** W rows per unit of work handed to a thread: many units per thread, each long enough to reuse x from L2. */
     static final int GEMM_CHUNK = 16 * NR, GEMV_CHUNK = 64;
     /** Below this many rows of x the matrix-vector path wins: GEMM tiles would be mostly padding. */
