@@ -290,7 +290,9 @@ public final class Matmul {
                 c60 = FloatVector.fromArray(F, acc, ao + 6 * MR), c61 = FloatVector.fromArray(F, acc, ao + 6 * MR + L),
                 c62 = FloatVector.fromArray(F, acc, ao + 6 * MR + 2 * L), c70 = FloatVector.fromArray(F, acc, ao + 7 * MR),
                 c71 = FloatVector.fromArray(F, acc, ao + 7 * MR + L), c72 = FloatVector.fromArray(F, acc, ao + 7 * MR + 2 * L);
-        for (int kk = 0, xi = xo, pi = 0; kk < kc; kk++, xi += MR, pi += NR) {
+        for (int kk = 0; kk < kc; kk++) {
+            // indices linear in the one induction variable, so C2 hoists the range checks out of the loop
+            int xi = xo + kk * MR, pi = kk * NR;
             FloatVector x0 = FloatVector.fromArray(F, xp, xi);
             FloatVector x1 = FloatVector.fromArray(F, xp, xi + L);
             FloatVector x2 = FloatVector.fromArray(F, xp, xi + 2 * L);
