@@ -73,7 +73,7 @@ final class LlavaBench {
             int[] ids = rnd.ints(promptTokens, 3, c.text().vocabSize()).toArray();
             KvCache warm = lm.newCache(b, 20);
             lm.forward(b, lm.embed(b, Arrays.copyOf(ids, 16)), warm, null, false, null);
-            for (int i = 0; i < 4; i++) lm.forward(b, lm.embed(b, new int[] {ids[i]}), warm, null, false, null);
+            for (int i = 0; i < 4; i++) lm.forward(b, lm.embed(b, new int[] {ids[i % ids.length]}), warm, null, false, null);
             KvCache cache = lm.newCache(b, promptTokens + decodeTokens);
             long t0 = System.nanoTime();
             Tensor logits = lm.forward(b, lm.embed(b, ids), cache, null, false, null);
@@ -84,7 +84,7 @@ final class LlavaBench {
             long decodeBytes = decodeBytes(checkpoint, c);
             long t1 = System.nanoTime();
             for (int i = 0; i < decodeTokens; i++)
-                b.download(lm.forward(b, lm.embed(b, new int[] {ids[i]}), cache, null, false, null));
+                b.download(lm.forward(b, lm.embed(b, new int[] {ids[i % ids.length]}), cache, null, false, null));
             double decode = (System.nanoTime() - t1) / 1e9;
             out.printf(Locale.ROOT, "decode reads %.2f GB of weights a token; at the measured rate that is %.1f GB/s%n",
                     decodeBytes / 1e9, decodeBytes * decodeTokens / decode / 1e9);

@@ -47,7 +47,6 @@ public final class Matmul {
     static final int SMALL_M = 8;
 
     private static final ThreadLocal<float[]> PACKED_X = ThreadLocal.withInitial(() -> new float[0]);
-    private static final ThreadLocal<float[]> W_PANEL = ThreadLocal.withInitial(() -> new float[NR * KC]);
     private static final ThreadLocal<float[]> W_ROWS = ThreadLocal.withInitial(() -> new float[NR * KC]);
     private static final ThreadLocal<float[]> ACC = ThreadLocal.withInitial(() -> new float[0]);
 
@@ -248,7 +247,7 @@ public final class Matmul {
         int n = w.rows(), k = w.cols(), panels = (n1 - n0 + NR - 1) / NR, tileSize = NR * MR;
         DType dt = w.dtype();
         long rowBytes = (long) dt.byteSize() * k;
-        float[] rowsBuf = W_ROWS.get(), panel = W_PANEL.get(), acc = ACC.get();
+        float[] rowsBuf = W_ROWS.get(), acc = ACC.get();
         if (acc.length < panels * tiles * tileSize) ACC.set(acc = new float[panels * tiles * tileSize]);
         java.util.Arrays.fill(acc, 0, panels * tiles * tileSize, 0f);
         for (int k0 = 0; k0 < k; k0 += KC) {
@@ -257,11 +256,9 @@ public final class Matmul {
                 int j0 = n0 + p * NR, cols = Math.min(NR, n1 - j0);
                 for (int c = 0; c < cols; c++)
                     Convert.toF32(dt, w.data(), (j0 + c) * rowBytes + (long) k0 * dt.byteSize(), rowsBuf, c * kc, kc);
-                // interleave to panel[kk·NR + c] so one step's NR broadcasts read one cache line
-                for (int c = 0; c < NR; c++)
-                    for (int kk = 0; kk < kc; kk++) panel[kk * NR + c] = c < cols ? rowsBuf[c * kc + kk] : 0f;
+                if (cols < NR) java.util.Arrays.fill(rowsBuf, cols * kc, NR * kc, 0f);   // a last, partial panel
                 for (int t = 0; t < tiles; t++)
-                    kernel(xp, (t * k + k0) * MR, panel, kc, acc, (p * tiles + t) * tileSize);
+                    kernel(xp, (t * k + k0) * MR, rowsBuf, kc, acc, (p * tiles + t) * tileSize);
             }
         }
         for (int p = 0; p < panels; p++) {
@@ -276,8 +273,8 @@ public final class Matmul {
         }
     }
 
-    /** acc[ao + c·MR + i] += Σ_kk xp[xo + kk·MR + i] · panel[kk·NR + c] for i < MR, c < NR. */
-    private static void kernel(float[] xp, int xo, float[] panel, int kc, float[] acc, int ao) {
+    /** acc[ao + c·MR + i] += Σ_kk xp[xo + kk·MR + i] · rows[c·kc + kk] for i < MR, c < NR. */
+    private static void kernel(float[] xp, int xo, float[] rows, int kc, float[] acc, int ao) {
         FloatVector c00 = FloatVector.fromArray(F, acc, ao), c01 = FloatVector.fromArray(F, acc, ao + L),
                 c02 = FloatVector.fromArray(F, acc, ao + 2 * L), c10 = FloatVector.fromArray(F, acc, ao + MR),
                 c11 = FloatVector.fromArray(F, acc, ao + MR + L), c12 = FloatVector.fromArray(F, acc, ao + MR + 2 * L),
@@ -292,25 +289,25 @@ public final class Matmul {
                 c71 = FloatVector.fromArray(F, acc, ao + 7 * MR + L), c72 = FloatVector.fromArray(F, acc, ao + 7 * MR + 2 * L);
         for (int kk = 0; kk < kc; kk++) {
             // indices linear in the one induction variable, so C2 hoists the range checks out of the loop
-            int xi = xo + kk * MR, pi = kk * NR;
+            int xi = xo + kk * MR;
             FloatVector x0 = FloatVector.fromArray(F, xp, xi);
             FloatVector x1 = FloatVector.fromArray(F, xp, xi + L);
             FloatVector x2 = FloatVector.fromArray(F, xp, xi + 2 * L);
-            FloatVector b = FloatVector.broadcast(F, panel[pi]);
+            FloatVector b = FloatVector.broadcast(F, rows[kk]);
             c00 = x0.fma(b, c00); c01 = x1.fma(b, c01); c02 = x2.fma(b, c02);
-            b = FloatVector.broadcast(F, panel[pi + 1]);
+            b = FloatVector.broadcast(F, rows[kc + kk]);
             c10 = x0.fma(b, c10); c11 = x1.fma(b, c11); c12 = x2.fma(b, c12);
-            b = FloatVector.broadcast(F, panel[pi + 2]);
+            b = FloatVector.broadcast(F, rows[2 * kc + kk]);
             c20 = x0.fma(b, c20); c21 = x1.fma(b, c21); c22 = x2.fma(b, c22);
-            b = FloatVector.broadcast(F, panel[pi + 3]);
+            b = FloatVector.broadcast(F, rows[3 * kc + kk]);
             c30 = x0.fma(b, c30); c31 = x1.fma(b, c31); c32 = x2.fma(b, c32);
-            b = FloatVector.broadcast(F, panel[pi + 4]);
+            b = FloatVector.broadcast(F, rows[4 * kc + kk]);
             c40 = x0.fma(b, c40); c41 = x1.fma(b, c41); c42 = x2.fma(b, c42);
-            b = FloatVector.broadcast(F, panel[pi + 5]);
+            b = FloatVector.broadcast(F, rows[5 * kc + kk]);
             c50 = x0.fma(b, c50); c51 = x1.fma(b, c51); c52 = x2.fma(b, c52);
-            b = FloatVector.broadcast(F, panel[pi + 6]);
+            b = FloatVector.broadcast(F, rows[6 * kc + kk]);
             c60 = x0.fma(b, c60); c61 = x1.fma(b, c61); c62 = x2.fma(b, c62);
-            b = FloatVector.broadcast(F, panel[pi + 7]);
+            b = FloatVector.broadcast(F, rows[7 * kc + kk]);
             c70 = x0.fma(b, c70); c71 = x1.fma(b, c71); c72 = x2.fma(b, c72);
         }
         c00.intoArray(acc, ao); c01.intoArray(acc, ao + L); c02.intoArray(acc, ao + 2 * L);
