@@ -3,18 +3,14 @@
 #   1. F32 matmul x[512,4096] · W[4096,4096]ᵀ, 2 threads: >= 0.8 x OpenBLAS sgemm via numpy
 #   2. F16 GEMV x[1,4096] · W[11008,4096]ᵀ, 2 threads: weights read at >= 0.7 x a STREAM-like triad
 # Ours and the peer's runs are interleaved ROUNDS times (default 3); the medians and ratios close.
-# Builds nothing: uses target/jground.jar (mvn -q -B -o package -DskipTests) if present, else
-# target/classes (mvn -q -B -o compile). Peer needs: apt-get install -y python3-numpy
+# Builds nothing: needs target/jground.jar (mvn -q -B -o package -DskipTests). Peer needs: apt-get install -y python3-numpy
 # python3-threadpoolctl libopenblas0-pthread. See docs/PERFORMANCE.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS="${ROUNDS:-3}"
-JAVA="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java"
-CP=target/classes
-[ -f target/jground.jar ] && CP=target/jground.jar
-[ -d "$CP" ] || [ -f "$CP" ] || { echo "perf_targets: build first: mvn -q -B -o package -DskipTests" >&2; exit 1; }
-ours() { "$JAVA" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp "$CP" \
-           dev.jground.cli.MatmulBench "$@" 2>/dev/null; }
+# ours runs through the launcher, with the JVM flags every jground command gets
+[ -f target/jground.jar ] || { echo "perf_targets: build first: mvn -q -B -o package -DskipTests" >&2; exit 1; }
+ours() { ./jground bench matmul "$@" 2>/dev/null; }
 # OpenBLAS 0.3.21 does not know this CPU model and falls back to its SSE3 "Prescott" kernel; the
 # fair peer is its AVX-512 kernel, so PEER_CORETYPE (default SkylakeX) is forced, and
 # OPENBLAS_L2_SIZE, which this machine may set, is dropped. The kernel used is printed.
@@ -25,7 +21,7 @@ value() { awk '{ v = $(NF-1) } END { print v }'; }          # the figure before 
 echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; load: $(cut -d' ' -f1-3 /proc/loadavg); $(date -u '+%F %T UTC')"
 gemm_ours=(); gemm_peer=(); gemv_ours=(); triad_peer=()
 for r in $(seq "$ROUNDS"); do
-  out=$(ours --m 512 --n 4096 --k 4096 --dtype f32 --threads 2 --warmup 3 --runs 7)
+  out=$(ours --m 512 --n 4096 --k 4096 --dtype f32 --threads 2 --warmup 12 --runs 9)   # C2 compiles the kernel after ~1 s
   echo "round $r ours : $(tail -1 <<<"$out")"; gemm_ours+=("$(value <<<"$out")")
   out=$(peer sgemm --threads 2 --runs 7)
   echo "round $r peer : $(tail -1 <<<"$out")"; gemm_peer+=("$(value <<<"$out")")
