@@ -8,12 +8,13 @@ final class Bench {
     private Bench() {}
 
     static int run(List<String> args, PrintStream out) throws java.io.IOException {
-        if (args.isEmpty()) throw new UsageException("name a benchmark (matmul, llava)");
+        if (args.isEmpty()) throw new UsageException("name a benchmark (matmul, llava, sam)");
         List<String> rest = args.subList(1, args.size());
         return switch (args.getFirst()) {
             case "matmul" -> MatmulBench.run(rest, out);
             case "llava" -> LlavaBench.run(rest, out);
-            default -> throw new UsageException("unknown benchmark '" + args.getFirst() + "' (matmul, llava)");
+            case "sam" -> SamBench.run(rest, out);
+            default -> throw new UsageException("unknown benchmark '" + args.getFirst() + "' (matmul, llava, sam)");
         };
     }
 }

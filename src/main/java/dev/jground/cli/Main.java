@@ -24,6 +24,8 @@ public final class Main {
               bench llava --model DIR [--random] [--prompt-tokens N] [--decode-tokens N] [--threads T]
                                                     image encode s, prefill and decode tokens/s (--random writes
                                                     the LLaVA-1.5-7B shape with random F16 weights into an empty DIR)
+              bench sam --sam DIR [--random-from LAYOUT_DIR] [--runs R] [--threads T]
+                                                    SAM image encoder seconds and per-prompt milliseconds
               chat --model DIR --image IMG [--prompt TEXT] [--max-tokens N] [--temperature T [--top-p P] [--seed S]]
                    [--template llava_v1|llava-hf] [--tokenizer FILE] [--no-pad] [--backend cpu|opencl] [--threads T]
                                                     ask a LLaVA model about an image; the answer streams as it is written

@@ -49,6 +49,8 @@ public final class SamPredictor {
 
     public SamImageProcessor processor() { return processor; }
 
+    public SamModel model() { return model; }
+
     /** Encodes the image and keeps its embedding for the prompts that follow. */
     public void setImage(RgbImage image) {
         SamImageProcessor.Result pre = processor.preprocess(image);
