@@ -12,6 +12,7 @@ import dev.jground.kernel.RelPosAttention;
 import dev.jground.kernel.Resample;
 import dev.jground.kernel.Rope;
 import dev.jground.kernel.Softmax;
+import dev.jground.kernel.Transpose;
 import dev.jground.kernel.WeightMatrix;
 import dev.jground.tensor.Shapes;
 import dev.jground.tensor.TensorView;
@@ -75,9 +76,8 @@ public final class CpuBackend implements Backend {
         CpuTensor c = cpu(x);
         if ((long) rows * cols != c.numel())
             throw new IllegalArgumentException("transpose: " + c.describe() + " is not a [" + rows + ", " + cols + "] matrix");
-        float[] in = c.floats(), out = new float[in.length];
-        for (int i = 0; i < rows; i++)
-            for (int j = 0; j < cols; j++) out[j * rows + i] = in[i * cols + j];
+        float[] out = new float[Math.toIntExact(c.numel())];
+        Transpose.transpose(c.floats(), rows, cols, out, par);
         return CpuTensor.of(out, cols, rows);
     }
 

@@ -89,7 +89,17 @@ public final class SamPromptEncoder {
     }
 
     /** get_dense_pe: the Fourier features of the embedding grid's cell centres, [C, g, g]. */
-    public Tensor densePositionalEmbedding(Backend b) { return sharedEmbedding.grid(b, grid, grid); }
+    public synchronized Tensor densePositionalEmbedding(Backend b) {
+        // the same for every prompt and image (it depends on the weights only): made once per backend
+        if (densePe == null || densePeBackend != b) {
+            densePe = sharedEmbedding.grid(b, grid, grid);
+            densePeBackend = b;
+        }
+        return densePe;
+    }
+
+    private Tensor densePe;
+    private Backend densePeBackend;
 
     /** The side of the low-res mask input: 4 x the embedding grid. */
     public int maskInputSize() { return 4 * grid; }
