@@ -17,4 +17,11 @@ final class Bench {
             default -> throw new UsageException("unknown benchmark '" + args.getFirst() + "' (matmul, llava, sam)");
         };
     }
+
+    /** The median of some timings (the middle two averaged when even). */
+    static double median(double[] v) {
+        double[] s = v.clone();
+        java.util.Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
 }

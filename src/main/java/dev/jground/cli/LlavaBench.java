@@ -60,7 +60,7 @@ final class LlavaBench {
                 encode[i] = (System.nanoTime() - t0) / 1e9;
             }
             out.printf(Locale.ROOT, "image encode (CLIP %dx%d + projector): %.2f s (median of %d after a warm-up)%n",
-                    s, s, median(Arrays.copyOfRange(encode, 1, encode.length)), encode.length - 1);
+                    s, s, Bench.median(Arrays.copyOfRange(encode, 1, encode.length)), encode.length - 1);
 
             // prompt pass, after a short one and a few decode steps to compile both matmul paths
             int[] ids = rnd.ints(promptTokens, 3, c.text().vocabSize()).toArray();
@@ -114,9 +114,4 @@ final class LlavaBench {
         RandomCheckpoint.write(dir, LlavaLayout.specs(c, DType.F16), CONFIG_7B, out);
     }
 
-    static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-    }
 }

@@ -20,39 +20,19 @@ import java.util.SplittableRandom;
  * prints the median of R runs after W warm-up runs. The last line is
  * {@code matmul m=M n=N k=K dtype=D threads=T: <value> GFLOP/s}.
  */
-public final class MatmulBench {
+final class MatmulBench {
     private MatmulBench() {}
 
-    public static void main(String[] args) { System.exit(run(List.of(args), System.out)); }
-
-    public static int run(List<String> args, PrintStream out) {
-        int m = 1, n = 4096, k = 4096, threads = Runtime.getRuntime().availableProcessors(), warmup = 3, runs = 10;
-        DType dtype = DType.F32;
-        try {
-            for (int i = 0; i < args.size(); i++) {
-                String a = args.get(i);
-                if (i + 1 >= args.size()) throw new IllegalArgumentException("option " + a + " needs a value");
-                String v = args.get(++i);
-                switch (a) {
-                    case "--m" -> m = positive(a, v);
-                    case "--n" -> n = positive(a, v);
-                    case "--k" -> k = positive(a, v);
-                    case "--threads" -> threads = positive(a, v);
-                    case "--warmup" -> warmup = integer(a, v, 0);
-                    case "--runs" -> runs = positive(a, v);
-                    case "--dtype" -> {
-                        dtype = DType.parse(v.toUpperCase(Locale.ROOT));
-                        if (dtype != DType.F32 && dtype != DType.F16 && dtype != DType.BF16)
-                            throw new IllegalArgumentException("--dtype must be f32, f16 or bf16, got '" + v + "'");
-                    }
-                    default -> throw new IllegalArgumentException("unknown option '" + a + "'");
-                }
-            }
-        } catch (IllegalArgumentException e) {
-            out.println("bench matmul: " + e.getMessage());
-            out.println("usage: jground bench matmul --m M --n N --k K --dtype f32|f16|bf16 --threads T [--warmup W] [--runs R]");
-            return 2;
-        }
+    static int run(List<String> args, PrintStream out) {
+        Options o = Options.parse(args, List.of("m", "n", "k", "dtype", "threads", "warmup", "runs"));
+        if (!o.positional().isEmpty()) throw new UsageException("unexpected argument '" + o.positional().getFirst() + "'");
+        int m = atLeast(o, "m", 1, 1), n = atLeast(o, "n", 4096, 1), k = atLeast(o, "k", 4096, 1);
+        int threads = atLeast(o, "threads", Runtime.getRuntime().availableProcessors(), 1);
+        int warmup = atLeast(o, "warmup", 3, 0), runs = atLeast(o, "runs", 10, 1);
+        String dt = o.get("dtype", "f32");
+        DType dtype = DType.parse(dt.toUpperCase(Locale.ROOT));
+        if (dtype != DType.F32 && dtype != DType.F16 && dtype != DType.BF16)
+            throw new UsageException("--dtype must be f32, f16 or bf16, got '" + dt + "'");
 
         SplittableRandom rnd = new SplittableRandom(42);
         float[] x = new float[Math.multiplyExact(m, k)], y = new float[Math.multiplyExact(m, n)], bias = new float[n];
@@ -77,7 +57,7 @@ public final class MatmulBench {
                 sec[r] = (System.nanoTime() - t0) * 1e-9;
             }
             Arrays.sort(sec);
-            double med = runs % 2 == 1 ? sec[runs / 2] : (sec[runs / 2 - 1] + sec[runs / 2]) / 2;
+            double med = Bench.median(sec);
             String d = dtype.name().toLowerCase(Locale.ROOT);
             out.printf(Locale.ROOT, "median %.3f ms (min %.3f, max %.3f) over %d runs after %d warm-up%n",
                     med * 1e3, sec[0] * 1e3, sec[runs - 1] * 1e3, runs, warmup);
@@ -88,16 +68,9 @@ public final class MatmulBench {
         return 0;
     }
 
-    private static int positive(String option, String v) { return integer(option, v, 1); }
-
-    private static int integer(String option, String v, int min) {
-        int i;
-        try {
-            i = Integer.parseInt(v);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(option + " needs an integer, got '" + v + "'");
-        }
-        if (i < min) throw new IllegalArgumentException(option + " must be at least " + min + ", got " + v);
-        return i;
+    private static int atLeast(Options o, String name, int def, int min) {
+        int v = o.integer(name, def);
+        if (v < min) throw new UsageException("--" + name + " must be at least " + min + ", got " + v);
+        return v;
     }
 }

@@ -65,11 +65,11 @@ final class SamBench {
                 predictor.predict(new float[] {512 + i, 384}, new int[] {1}, null, null, true);
                 prompt[i] = (System.nanoTime() - t0) / 1e6;
             }
-            double enc = LlavaBench.median(java.util.Arrays.copyOfRange(encode, 1, encode.length));
+            double enc = Bench.median(java.util.Arrays.copyOfRange(encode, 1, encode.length));
             out.printf(Locale.ROOT, "mask decoder (point prompt, 3 masks at 256x256): %.1f ms; whole prompt with the masks"
                             + " upscaled to 1024x768: %.1f ms (medians of the last 20 of 30)%n",
-                    LlavaBench.median(java.util.Arrays.copyOfRange(decoder, 10, decoder.length)),
-                    LlavaBench.median(java.util.Arrays.copyOfRange(prompt, 10, prompt.length)));
+                    Bench.median(java.util.Arrays.copyOfRange(decoder, 10, decoder.length)),
+                    Bench.median(java.util.Arrays.copyOfRange(prompt, 10, prompt.length)));
             out.printf(Locale.ROOT, "sam image=%d threads=%s: %.2f s%n", c.vision().imageSize(), o.get("threads", "all"), enc);
         }
         return 0;

@@ -2,21 +2,18 @@ package dev.jground.cli;
 
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
 
 class MatmulBenchTest {
 
     private static String[] run(int wantExit, String... args) {
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        int rc = MatmulBench.run(List.of(args), new PrintStream(buf, true, StandardCharsets.UTF_8));
-        String out = buf.toString(StandardCharsets.UTF_8);
-        assertEquals(wantExit, rc, out);
-        return out.strip().split("\n");
+        String[] bench = new String[args.length + 2];
+        bench[0] = "bench";
+        bench[1] = "matmul";
+        System.arraycopy(args, 0, bench, 2, args.length);
+        String[] io = MainTest.run(wantExit, bench);
+        return (wantExit == 0 ? io[0] : io[1]).strip().split("\n");
     }
 
     @Test
@@ -31,10 +28,11 @@ class MatmulBenchTest {
 
     @Test
     void badArgumentsAreNamed() {
-        assertEquals("bench matmul: --dtype must be f32, f16 or bf16, got 'q8'", run(2, "--dtype", "q8")[0]);
-        assertEquals("bench matmul: --m needs an integer, got 'x'", run(2, "--m", "x")[0]);
-        assertEquals("bench matmul: --threads must be at least 1, got 0", run(2, "--threads", "0")[0]);
-        assertEquals("bench matmul: unknown option '--size'", run(2, "--size", "3")[0]);
-        assertEquals("bench matmul: option --runs needs a value", run(2, "--runs")[0]);
+        String help = " (jground help lists the verbs)";
+        assertEquals("jground bench: --dtype must be f32, f16 or bf16, got 'q8'" + help, run(2, "--dtype", "q8")[0]);
+        assertEquals("jground bench: --m expects an integer, got 'x'" + help, run(2, "--m", "x")[0]);
+        assertEquals("jground bench: --threads must be at least 1, got 0" + help, run(2, "--threads", "0")[0]);
+        assertEquals("jground bench: unknown option --size" + help, run(2, "--size", "3")[0]);
+        assertEquals("jground bench: --runs needs a value" + help, run(2, "--runs")[0]);
     }
 }
