@@ -18,9 +18,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * memory bandwidth: each thread streams its share of W's rows once, widening them on the way.
  * Many rows make it compute-bound, and it runs as a blocked GEMM: x is packed transposed
  * (lanes run along M), W is widened a block of {@link #NR} rows × {@link #KC} columns at a time
- * into a small per-thread panel that stays in L1, and an {@link #MR} × {@code NR} micro-kernel
- * keeps 24 vector accumulators in registers, each step being 3 vector loads of x, NR broadcasts
- * of W and 3·NR fused multiply-adds. In both, threads take chunks of W's rows (N) in turn; no
+ * into a small per-thread buffer that stays in L1 and is read in place, and an {@link #MR} ×
+ * {@code NR} micro-kernel keeps 24 vector accumulators in registers, each step being 3 vector
+ * loads of x, NR broadcasts of W and 3·NR fused multiply-adds. In both, threads take chunks of W's rows (N) in turn; no
  * weight matrix is ever widened whole.
  */
 public final class Matmul {
@@ -34,7 +34,7 @@ public final class Matmul {
     static final int NR = 8;
     /** Rows of x per micro-tile: three vectors of lanes (48 with 512-bit vectors). */
     static final int MR = 3 * L;
-    /** K block: an NR × KC panel of widened W (16 KiB) stays in L1 while every x tile passes. */
+    /** K block: NR widened W rows of KC (16 KiB) stay in L1 while every x tile passes. */
     static final int KC = 512;
     /**
      * At most this many rows of x per block (672 with 512-bit vectors), so a packed MC × KC slice
