@@ -124,7 +124,8 @@ public final class Attention {
         scores[j] = s0 * scale; scores[j + 1] = s1 * scale; scores[j + 2] = s2 * scale; scores[j + 3] = s3 * scale;
     }
 
-    private static float dot(float[] q, int qOff, float[] k, int k0, int d) {
+    /** q[qOff ..+d) · k[k0 ..+d), lanes summed in the fixed order. */
+    static float dot(float[] q, int qOff, float[] k, int k0, int d) {
         int dEnd = S.loopBound(d);
         FloatVector acc = FloatVector.zero(S);
         for (int c = 0; c < dEnd; c += S.length())

@@ -50,8 +50,8 @@ public final class RelPosAttention {
                     loaded = gh;
                 }
                 int qOff = base + i * row, yi = i / w, xi = i % w;
-                for (int yj = 0; yj < h; yj++) relH[yj] = dot(qkv, qOff, relPosH, (yi - yj + h - 1) * d, d);
-                for (int xj = 0; xj < w; xj++) relW[xj] = dot(qkv, qOff, relPosW, (xi - xj + w - 1) * d, d);
+                for (int yj = 0; yj < h; yj++) relH[yj] = Attention.dot(qkv, qOff, relPosH, (yi - yj + h - 1) * d, d);
+                for (int xj = 0; xj < w; xj++) relW[xj] = Attention.dot(qkv, qOff, relPosW, (xi - xj + w - 1) * d, d);
                 scores(qkv, qOff, scale, keysT, t, d, logits);
                 for (int yj = 0, j = 0; yj < h; yj++)
                     for (int xj = 0; xj < w; xj++, j++) logits[j] += relH[yj] + relW[xj];
@@ -74,18 +74,6 @@ public final class RelPosAttention {
             if (j < t)
                 FloatVector.fromArray(S, keysT, k + j, tail).fma(qc, FloatVector.fromArray(S, logits, j, tail)).intoArray(logits, j, tail);
         }
-    }
-
-    private static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
-        int end = S.loopBound(n), c = 0;
-        FloatVector acc = FloatVector.zero(S);
-        for (; c < end; c += S.length())
-            acc = FloatVector.fromArray(S, a, aOff + c).fma(FloatVector.fromArray(S, b, bOff + c), acc);
-        if (c < n) {
-            VectorMask<Float> m = S.indexInRange(c, n);
-            acc = FloatVector.fromArray(S, a, aOff + c, m).fma(FloatVector.fromArray(S, b, bOff + c, m), acc);
-        }
-        return Lanes.sum(acc);
     }
 
     /** out[oOff, oOff + d) = Σ_j p_j · v_j over contiguous value rows v [keys, d], two rows per pass. */
