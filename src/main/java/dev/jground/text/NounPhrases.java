@@ -89,7 +89,7 @@ public final class NounPhrases {
             }
             if (!startsRun(words, i)) { i++; continue; }
             int j = i, head = -1;
-            while (j < words.size() && (j == i || continuesRun(words, i, j))) {
+            while (j < words.size() && (j == i || continuesRun(words, j))) {
                 if (isNoun(words.get(j))) head = j;
                 j++;
             }
@@ -115,6 +115,8 @@ public final class NounPhrases {
             "these", "those", "which", "who", "whom", "whose", "what", "there", "one", "ones", "each", "other", "others",
             "some", "any", "all", "both", "none", "many", "few", "several", "something", "anything", "everything",
             "nothing", "someone", "anyone", "everyone", "somebody", "anybody", "everybody", "nobody");
+    private static final Set<String> NOT_CHUNKS = Set.of("there", "one", "some", "any", "all", "both", "none",
+            "many", "few", "several", "each", "another");
     private static final Set<String> DEGREE = Set.of("very", "quite", "rather", "pretty", "fairly", "so", "too",
             "most", "more", "less", "extremely", "really", "slightly", "somewhat", "brightly", "partially");
 
@@ -134,8 +136,9 @@ public final class NounPhrases {
     private static boolean isPronounChunk(List<Word> ws, int i) {
         Word w = ws.get(i);
         if (!w.tag.equals("PRON") || isPossessiveDeterminer(ws, i)) return false;
-        // spaCy: existential "there" is `expl`, not a chunk label
-        return !lower(w).equals("there");
+        // spaCy: existential "there" is `expl`, not a chunk label; "one", "some", "all", "both", ... are
+        // NUM/DET/ADJ there (Penn CD/DT/JJ), not PRON, so they are no chunks either
+        return !NOT_CHUNKS.contains(lower(w));
     }
 
     /** spaCy's left edge of a noun: a determiner, possessive, numeral, adjective, degree adverb or the noun itself. */
@@ -144,8 +147,8 @@ public final class NounPhrases {
         return isModifier(w) || isPossessiveDeterminer(ws, i) || isDegreeAdverb(ws, i);
     }
 
-    /** Whether word j still belongs to the run begun at {@code first}. */
-    private static boolean continuesRun(List<Word> ws, int first, int j) {
+    /** Whether word j (not the first) still belongs to the run it follows. */
+    private static boolean continuesRun(List<Word> ws, int j) {
         Word w = ws.get(j), prev = ws.get(j - 1);
         boolean afterNoun = isNoun(prev);
         switch (w.tag) {
