@@ -1,5 +1,6 @@
 package dev.jground.nn;
 
+import dev.jground.kernel.Regions;
 import dev.jground.tensor.DType;
 import dev.jground.tensor.Half;
 import dev.jground.tensor.Shapes;
@@ -225,6 +226,53 @@ public final class OpenClBackend implements Backend {
 
     private static long roundUp(long v, long to) { return (v + to - 1) / to * to; }
 
+    // ---- SAM's region ops ----------------------------------------------------------------
+
+    @Override public Tensor relu(Tensor x) {
+        ClTensor cx = own(x, "relu");
+        ClTensor y = output(cx.shape());
+        ctx.run(ctx.kernel("elementwise", "relu"), new long[] {cx.numel()}, null, y, cx, cx.dtypeCode());
+        return y;
+    }
+
+    @Override public Tensor windowPartition(Tensor x, int window) {
+        ClTensor cx = own(x, "window partition");
+        int[] s = cx.shape();
+        if (s.length != 3 || window < 1)
+            throw new IllegalArgumentException("window partition: " + Shapes.str(s) + " is not [H, W, C] or window " + window + " < 1");
+        int nh = Regions.windows(s[0], window), nw = Regions.windows(s[1], window);
+        ClTensor y = output(new int[] {nh * nw, window * window, s[2]});
+        ctx.run(ctx.kernel("elementwise", "window_partition"), new long[] {y.numel()}, null,
+                y, cx, cx.dtypeCode(), s[0], s[1], s[2], window, nw);
+        return y;
+    }
+
+    @Override public Tensor windowUnpartition(Tensor x, int window, int h, int w) {
+        ClTensor cx = own(x, "window unpartition");
+        int[] s = cx.shape();
+        if (s.length != 3 || window < 1 || h < 1 || w < 1 || s[1] != window * window
+                || s[0] != Regions.windows(h, window) * Regions.windows(w, window))
+            throw new IllegalArgumentException("window unpartition: " + Shapes.str(s) + " is not the windows of " + window
+                    + " of a " + h + "x" + w + " grid");
+        ClTensor y = output(new int[] {h, w, s[2]});
+        ctx.run(ctx.kernel("elementwise", "window_unpartition"), new long[] {y.numel()}, null,
+                y, cx, cx.dtypeCode(), h, w, s[2], window, Regions.windows(w, window));
+        return y;
+    }
+
+    @Override public Tensor crop(Tensor x, int top, int left, int height, int width) {
+        ClTensor cx = own(x, "crop");
+        int[] s = cx.shape();
+        if (s.length != 3) throw new IllegalArgumentException("crop: " + Shapes.str(s) + " is not [C, H, W]");
+        if (s[0] < 1 || height < 1 || width < 1 || top < 0 || left < 0 || top + height > s[1] || left + width > s[2])
+            throw new IllegalArgumentException("crop: " + height + "x" + width + " at (" + top + ", " + left + ") of a "
+                    + s[1] + "x" + s[2] + " map with " + s[0] + " channels");
+        ClTensor y = output(new int[] {s[0], height, width});
+        ctx.run(ctx.kernel("elementwise", "crop"), new long[] {y.numel()}, null,
+                y, cx, cx.dtypeCode(), s[1], s[2], top, left, height, width);
+        return y;
+    }
+
     // ---- not yet: the full OpenCL backend is a later issue ------------------------------
 
     private static UnsupportedOperationException later(String op) {
@@ -253,13 +301,9 @@ public final class OpenClBackend implements Backend {
 
     // ---- added for SAM: later ------------------------------------------------------------
 
-    @Override public Tensor relu(Tensor x) { throw later("relu"); }
 
-    @Override public Tensor windowPartition(Tensor x, int window) { throw later("windowPartition"); }
 
-    @Override public Tensor windowUnpartition(Tensor x, int window, int h, int w) { throw later("windowUnpartition"); }
 
-    @Override public Tensor crop(Tensor x, int top, int left, int height, int width) { throw later("crop"); }
 
     @Override public Tensor relPosAttention(Tensor qkv, int heads, int h, int w, float scale, Tensor relPosH, Tensor relPosW) {
         throw later("relPosAttention");

@@ -31,3 +31,39 @@ kernel void transpose(global float *y, global const void *a, int adt, int rows, 
 kernel void fill(global float *y, float v) {
     y[get_global_id(0)] = v;
 }
+
+// max(x, 0) as Java's Math.max: NaN stays NaN, -0 becomes +0
+kernel void relu(global float *y, global const void *a, int adt) {
+    size_t i = get_global_id(0);
+    float x = ld(a, adt, i);
+    y[i] = (x > 0.0f || isnan(x)) ? x : 0.0f;
+}
+
+// SAM's window_partition: y [nh*nw, win*win, c] from a [h, w, c], zero where the window passes the edge
+kernel void window_partition(global float *y, global const void *a, int adt, int h, int w, int c, int win, int nw) {
+    size_t o = get_global_id(0);
+    int ch = o % c;
+    size_t t = o / c;
+    int inside = t % (win * win), wi = t / (win * win);
+    int gy = (wi / nw) * win + inside / win, gx = (wi % nw) * win + inside % win;
+    y[o] = (gy < h && gx < w) ? ld(a, adt, ((size_t) gy * w + gx) * c + ch) : 0.0f;
+}
+
+// the inverse: y [h, w, c] from the windows, padding dropped
+kernel void window_unpartition(global float *y, global const void *a, int adt, int h, int w, int c, int win, int nw) {
+    size_t o = get_global_id(0);
+    int ch = o % c;
+    size_t t = o / c;
+    int gx = t % w, gy = t / w;
+    int wi = (gy / win) * nw + gx / win, inside = (gy % win) * win + gx % win;
+    y[o] = ld(a, adt, ((size_t) wi * win * win + inside) * c + ch);
+}
+
+// y [c, height, width] = the region of a [c, hIn, wIn] whose top-left corner is (top, left)
+kernel void crop(global float *y, global const void *a, int adt, int hIn, int wIn, int top, int left, int height, int width) {
+    size_t o = get_global_id(0);
+    int x = o % width;
+    size_t t = o / width;
+    int r = t % height, ch = t / height;
+    y[o] = ld(a, adt, ((size_t) ch * hIn + top + r) * wIn + left + x);
+}
