@@ -273,6 +273,24 @@ public final class OpenClBackend implements Backend {
         return y;
     }
 
+    @Override public Tensor relPosAttention(Tensor qkv, int heads, int h, int w, float scale, Tensor relPosH, Tensor relPosW) {
+        ClTensor c = own(qkv, "rel-pos attention qkv"), rh = own(relPosH, "rel_pos_h"), rw = own(relPosW, "rel_pos_w");
+        int[] s = c.shape();
+        int width = s.length == 0 ? 0 : s[s.length - 1];
+        if (s.length != 3 || s[1] != h * w || heads < 1 || width % (3 * heads) != 0)
+            throw new IllegalArgumentException("rel-pos attention: qkv " + Shapes.str(s) + " is not [B, " + h + "*" + w
+                    + ", 3 * " + heads + " heads * d]");
+        int d = width / (3 * heads);
+        if (d > 128) throw later("relPosAttention with head size " + d + " > 128");
+        if (rh.numel() != (long) (2 * h - 1) * d || rw.numel() != (long) (2 * w - 1) * d)
+            throw new IllegalArgumentException("rel-pos attention: tables " + Shapes.str(rh.shape()) + ", " + Shapes.str(rw.shape())
+                    + " should be [" + (2 * h - 1) + ", " + d + "] and [" + (2 * w - 1) + ", " + d + "]");
+        ClTensor y = output(new int[] {s[0], h * w, heads * d});
+        ctx.run(ctx.kernel("attention", "rel_pos_attention"), new long[] {h * w, heads, s[0]}, null,
+                y, c, c.dtypeCode(), heads, h, w, d, scale, rh, rh.dtypeCode(), rw, rw.dtypeCode());
+        return y;
+    }
+
     // ---- not yet: the full OpenCL backend is a later issue ------------------------------
 
     private static UnsupportedOperationException later(String op) {
@@ -305,7 +323,4 @@ public final class OpenClBackend implements Backend {
 
 
 
-    @Override public Tensor relPosAttention(Tensor qkv, int heads, int h, int w, float scale, Tensor relPosH, Tensor relPosW) {
-        throw later("relPosAttention");
-    }
 }
