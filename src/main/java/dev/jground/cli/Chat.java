@@ -35,7 +35,7 @@ final class Chat {
         Options o = Options.parse(args, List.of("model", "image", "prompt", "max-tokens", "temperature", "top-p", "seed",
                 "template", "tokenizer", "threads", "backend", "device"), List.of("no-pad"));
         if (!o.positional().isEmpty()) throw new UsageException("unexpected argument '" + o.positional().getFirst() + "'");
-        Path dir = Path.of(required(o, "model")), imageFile = Path.of(required(o, "image"));
+        Path dir = Path.of(o.required("model")), imageFile = Path.of(o.required("image"));
         int maxTokens = o.integer("max-tokens", 256);
         if (maxTokens < 1) throw new UsageException("--max-tokens must be at least 1, got " + maxTokens);
         Sampler sampler = sampler(o);
@@ -54,10 +54,10 @@ final class Chat {
             err.printf(Locale.ROOT, "encoding the image (%dx%d) ...%n", image.width(), image.height());
             ClipImageProcessor processor = ClipPreprocessorConfig.load(dir, config.vision().imageSize(), !o.flag("no-pad"));
             int size = config.vision().imageSize();
-            Tensor pixels = b.upload(processor.preprocess(image).pixelValues(), 3, processor.cropHeight(), processor.cropWidth());
             if (processor.cropHeight() != size || processor.cropWidth() != size)
                 throw new IllegalArgumentException("preprocessor crops " + processor.cropWidth() + "x" + processor.cropHeight()
                         + " but the vision tower takes " + size + "x" + size);
+            Tensor pixels = b.upload(processor.preprocess(image).pixelValues(), 3, size, size);
             Tensor embeds = model.inputsEmbeds(b, ids, model.imageFeatures(b, pixels));
             long t2 = System.nanoTime();
             err.printf(Locale.ROOT, "generating (prompt %d tokens) ...%n", embeds.shape()[0]);
@@ -94,12 +94,6 @@ final class Chat {
         Tokenizer t = Tokenizer.load(file);
         if (t.id(ChatTemplate.IMAGE) < 0) t = t.withAddedToken(ChatTemplate.IMAGE, config.imageTokenIndex());
         return t;
-    }
-
-    static String required(Options o, String name) {
-        String v = o.get(name, null);
-        if (v == null) throw new UsageException("--" + name + " is required");
-        return v;
     }
 
     private static double sec(long nanos) { return nanos / 1e9; }

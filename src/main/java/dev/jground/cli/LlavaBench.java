@@ -35,7 +35,7 @@ final class LlavaBench {
     static int run(List<String> args, PrintStream out) throws IOException {
         Options o = Options.parse(args, List.of("model", "prompt-tokens", "decode-tokens", "threads", "backend", "device"),
                 List.of("random"));
-        Path dir = Path.of(Chat.required(o, "model"));
+        Path dir = Path.of(o.required("model"));
         int promptTokens = o.integer("prompt-tokens", 600), decodeTokens = o.integer("decode-tokens", 16);
         if (promptTokens < 1 || decodeTokens < 1) throw new UsageException("--prompt-tokens and --decode-tokens must be positive");
         if (o.flag("random") && !Files.exists(dir.resolve("config.json"))) writeRandom(dir, out);

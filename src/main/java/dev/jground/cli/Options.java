@@ -42,6 +42,13 @@ public record Options(Map<String, String> values, Set<String> flags, List<String
 
     public String get(String name, String def) { return values.getOrDefault(name, def); }
 
+    /** The value of an option the verb cannot do without. */
+    public String required(String name) {
+        String v = values.get(name);
+        if (v == null) throw new UsageException("--" + name + " is required");
+        return v;
+    }
+
     public int integer(String name, int def) {
         String v = values.get(name);
         if (v == null) return def;

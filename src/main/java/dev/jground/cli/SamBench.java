@@ -27,7 +27,7 @@ final class SamBench {
 
     static int run(List<String> args, PrintStream out) throws IOException {
         Options o = Options.parse(args, List.of("sam", "random-from", "runs", "threads", "backend", "device"));
-        Path dir = Path.of(Chat.required(o, "sam"));
+        Path dir = Path.of(o.required("sam"));
         int runs = o.integer("runs", 3);
         if (runs < 1) throw new UsageException("--runs must be at least 1, got " + runs);
         if (o.values().containsKey("random-from") && !Files.exists(dir.resolve("config.json"))) {

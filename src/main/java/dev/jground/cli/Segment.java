@@ -45,7 +45,7 @@ public final class Segment {
         }
         Options o = Options.parse(rest, List.of("sam", "image", "box", "out", "backend", "threads", "device"), List.of("multimask"));
         if (!o.positional().isEmpty()) throw new UsageException("unexpected argument '" + o.positional().getFirst() + "'");
-        String samDir = require(o, "sam"), imageFile = require(o, "image"), outFile = require(o, "out");
+        String samDir = o.required("sam"), imageFile = o.required("image"), outFile = o.required("out");
         if (pointArgs.isEmpty() && !o.values().containsKey("box"))
             throw new UsageException("give a prompt: --point x,y[,label] (repeatable) and/or --box x0,y0,x1,y1");
         Path outPath = Path.of(outFile);
@@ -93,12 +93,6 @@ public final class Segment {
         }
         out.printf(Locale.ROOT, "wrote %s and %s (%dx%d, %d pixels in the mask)%n", outPath, overlayPath, p.width(), p.height(), area);
         return 0;
-    }
-
-    private static String require(Options o, String name) {
-        String v = o.get(name, null);
-        if (v == null) throw new UsageException("--" + name + " is required");
-        return v;
     }
 
     private static float[] numbers(String option, String value, int min, int max) {
