@@ -1,6 +1,5 @@
 package dev.jground.cli;
 
-import dev.jground.io.JsonObject;
 import dev.jground.io.SafeTensorsWriter;
 import dev.jground.io.TensorSpec;
 import dev.jground.kernel.Parallel;
@@ -42,20 +41,17 @@ final class RandomCheckpoint {
         Files.writeString(dir.resolve("config.json"), configJson);
     }
 
-    /** Every tensor of a real-layouts manifest ({@code tensors.json}: "files" -> [{name, dtype, shape}]), all files together. */
+    /** Every tensor of a real-layouts manifest ({@link TensorSpec#readManifest}), all files together. */
     static List<TensorSpec> fromManifest(Path tensorsJson) {
         List<TensorSpec> specs = new ArrayList<>();
-        JsonObject files = JsonObject.parse(tensorsJson).object("files");
-        for (String file : files.keys())
-            for (Object o : files.list(file)) {
-                @SuppressWarnings("unchecked") JsonObject t = JsonObject.of((Map<String, Object>) o);
-                specs.add(new TensorSpec(t.string("name"), DType.parse(t.string("dtype")), t.intArray("shape")));
-            }
+        for (List<TensorSpec> file : TensorSpec.readManifest(tensorsJson).values()) specs.addAll(file);
         return specs;
     }
 
     private static void fill(TensorSpec spec, MemorySegment data, Parallel par) {
         String n = spec.name();
+        if (!spec.dtype().isFloat() || spec.dtype() == DType.F64)
+            throw new IllegalArgumentException("random weights for " + spec.dtype() + " tensor '" + n + "' are not supported");
         int[] shape = spec.shape();
         boolean norm = n.contains("norm") || n.contains("layer_norm");
         if (norm && n.endsWith(".weight")) { fillConstant(spec.dtype(), data, 1f); return; }
@@ -83,7 +79,7 @@ final class RandomCheckpoint {
             case F32 -> data.set(TensorView.F32, i * 4, v);
             case F16 -> data.set(TensorView.I16, i * 2, Half.f32ToF16(v));
             case BF16 -> data.set(TensorView.I16, i * 2, Half.f32ToBf16(v));
-            default -> throw new IllegalArgumentException("random weights for " + dtype + " tensor '" + "' are not supported");
+            default -> throw new AssertionError(dtype);   // fill() admits F32, F16, BF16 only
         }
     }
 }

@@ -1,13 +1,10 @@
 package dev.jground.io;
 
-import dev.jground.tensor.DType;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -22,19 +19,7 @@ public final class RealLayouts {
     private RealLayouts() {}
 
     /** {@code file name -> tensors} of a {@code tensors.json}, in file order. */
-    public static Map<String, List<TensorSpec>> manifest(Path tensorsJson) {
-        JsonObject files = JsonObject.parse(tensorsJson).object("files");
-        Map<String, List<TensorSpec>> out = new LinkedHashMap<>();
-        for (String file : files.keys()) {
-            List<TensorSpec> specs = new ArrayList<>();
-            for (Object o : files.list(file)) {
-                @SuppressWarnings("unchecked") JsonObject t = JsonObject.of((Map<String, Object>) o);
-                specs.add(new TensorSpec(t.string("name"), DType.parse(t.string("dtype")), t.intArray("shape")));
-            }
-            out.put(file, specs);
-        }
-        return out;
-    }
+    public static Map<String, List<TensorSpec>> manifest(Path tensorsJson) { return TensorSpec.readManifest(tensorsJson); }
 
     /** Writes the sparse files of {@code layout}/tensors.json into {@code out}, plus the layout's JSON files. */
     public static Map<String, List<TensorSpec>> writeSparse(String layout, Path out) {
