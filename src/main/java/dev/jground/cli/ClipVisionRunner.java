@@ -22,23 +22,36 @@ final class ClipVisionRunner implements GoldenRunner {
         ClipVisionModel model = new ClipVisionModel(Weights.of(golden.weights(), b).at("vision_model"), c);
         Map<String, TensorView> out = new LinkedHashMap<>();
         ClipImageProcessor processor = ClipPreprocessorConfig.load(golden.dir(), c.imageSize(), false);
+        putPreprocessing(out, golden, processor);
+        ClipVisionModel.Output o = forwardGoldenPixels(golden, b, model);
+        putTower(out, b, "out.", o, c.numAttentionHeads());
+        put(out, b, "out.last_hidden_state", o.lastHiddenState());
+        if (o.pooled() != null) put(out, b, "out.pooler_output", b.reshape(o.pooled(), c.hiddenSize()));
+        return out;
+    }
+
+    /** out.resized_image and out.pixel_values from the case's photo: preprocessing checked on its own. */
+    static void putPreprocessing(Map<String, TensorView> out, GoldenCase golden, ClipImageProcessor processor) {
         ClipImageProcessor.Result pre = processor.preprocess(Images.fromHwc(golden.tensor("in.image")));
         RgbImage r = pre.resized();
         out.put("out.resized_image", TensorView.ofBytes("out.resized_image", r.pixels(), r.height(), r.width(), 3));
         out.put("out.pixel_values", TensorView.of("out.pixel_values", pre.pixelValues(), 1, 3, processor.cropHeight(), processor.cropWidth()));
+    }
 
-        // the tower is fed the golden's own pixel_values, so a preprocessing bug cannot hide a model bug
-        TensorView px = golden.tensor("out.pixel_values");        // [1, 3, S, S]
+    /** The tower fed the golden's own pixel_values [1, 3, S, S], so a preprocessing bug cannot hide a model bug. */
+    static ClipVisionModel.Output forwardGoldenPixels(GoldenCase golden, Backend b, ClipVisionModel tower) {
+        TensorView px = golden.tensor("out.pixel_values");
         int[] s = px.shape();
-        ClipVisionModel.Output o = model.forward(b, b.upload(px.toFloatArray(), s[1], s[2], s[3]), true);
-        put(out, b, "out.embeddings", o.embeddings());
-        for (int i = 0; i < o.hiddenStates().size(); i++) put(out, b, "out.hidden_states." + i, o.hiddenStates().get(i));
+        return tower.forward(b, b.upload(px.toFloatArray(), s[1], s[2], s[3]), true);
+    }
+
+    /** {prefix}embeddings, {prefix}hidden_states.i and {prefix}attentions.i [heads, T, T]. */
+    static void putTower(Map<String, TensorView> out, Backend b, String prefix, ClipVisionModel.Output o, int heads) {
+        put(out, b, prefix + "embeddings", o.embeddings());
+        for (int i = 0; i < o.hiddenStates().size(); i++) put(out, b, prefix + "hidden_states." + i, o.hiddenStates().get(i));
         int t = o.embeddings().shape()[0];
         for (int i = 0; i < o.attentions().size(); i++)
-            out.put("out.attentions." + i, TensorView.of("out.attentions." + i, o.attentions().get(i), c.numAttentionHeads(), t, t));
-        put(out, b, "out.last_hidden_state", o.lastHiddenState());
-        if (o.pooled() != null) put(out, b, "out.pooler_output", b.reshape(o.pooled(), c.hiddenSize()));
-        return out;
+            out.put(prefix + "attentions." + i, TensorView.of(prefix + "attentions." + i, o.attentions().get(i), heads, t, t));
     }
 
     static void put(Map<String, TensorView> out, Backend b, String name, Tensor t) {

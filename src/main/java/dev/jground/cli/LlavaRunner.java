@@ -1,7 +1,6 @@
 package dev.jground.cli;
 
 import dev.jground.ground.AttentionMaps;
-import dev.jground.image.ClipImageProcessor;
 import dev.jground.image.RgbImage;
 import dev.jground.io.config.LlavaConfig;
 import dev.jground.model.clip.ClipPreprocessorConfig;
@@ -48,20 +47,9 @@ final class LlavaRunner implements GoldenRunner {
         out.put("out.input_ids_expanded", TensorView.ofLongs("out.input_ids_expanded", expanded, expanded.length));
         out.put("out.image_token_positions", TensorView.ofLongs("out.image_token_positions", positions, patches));
 
-        ClipImageProcessor processor = ClipPreprocessorConfig.load(golden.dir(), c.vision().imageSize(), true);
-        ClipImageProcessor.Result pre = processor.preprocess(Images.fromHwc(golden.tensor("in.image")));
-        RgbImage r = pre.resized();
-        out.put("out.resized_image", TensorView.ofBytes("out.resized_image", r.pixels(), r.height(), r.width(), 3));
-        out.put("out.pixel_values", TensorView.of("out.pixel_values", pre.pixelValues(), 1, 3, processor.cropHeight(), processor.cropWidth()));
-
-        TensorView px = golden.tensor("out.pixel_values");
-        int[] s = px.shape();
-        ClipVisionModel.Output vision = model.visionTower().forward(b, b.upload(px.toFloatArray(), s[1], s[2], s[3]), true);
-        put(out, b, "out.vision_embeddings", vision.embeddings());
-        for (int i = 0; i < vision.hiddenStates().size(); i++) put(out, b, "out.vision_hidden_states." + i, vision.hiddenStates().get(i));
-        int vt = vision.embeddings().shape()[0], vh = c.vision().numAttentionHeads();
-        for (int i = 0; i < vision.attentions().size(); i++)
-            out.put("out.vision_attentions." + i, TensorView.of("out.vision_attentions." + i, vision.attentions().get(i), vh, vt, vt));
+        ClipVisionRunner.putPreprocessing(out, golden, ClipPreprocessorConfig.load(golden.dir(), c.vision().imageSize(), true));
+        ClipVisionModel.Output vision = ClipVisionRunner.forwardGoldenPixels(golden, b, model.visionTower());
+        ClipVisionRunner.putTower(out, b, "out.vision_", vision, c.vision().numAttentionHeads());
         Tensor features = model.project(b, vision.hiddenStates().get(model.featureLayer()));
         put(out, b, "out.image_features", features);
         put(out, b, "out.inputs_embeds", model.inputsEmbeds(b, ids, features));
