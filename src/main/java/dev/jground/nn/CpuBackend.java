@@ -43,9 +43,7 @@ public final class CpuBackend implements Backend {
 
     @Override public void writeRows(Tensor dst, int at, Tensor src) {
         CpuTensor d = cpu(dst), s = cpu(src);
-        int row = Shapes.last(d.shape());
-        if (Shapes.last(s.shape()) != row || at < 0 || (long) at + Shapes.rows(s.shape()) > Shapes.rows(d.shape()))
-            throw new IllegalArgumentException("writeRows: " + s.describe() + " does not fit " + d.describe() + " from row " + at);
+        int row = ShapeChecks.writeRows(d.shape(), at, s.shape());
         float[] from = s.floats();
         System.arraycopy(from, 0, d.floats(), at * row, from.length);
     }
@@ -66,32 +64,22 @@ public final class CpuBackend implements Backend {
 
     @Override public Tensor reshape(Tensor t, int... shape) {
         CpuTensor c = cpu(t);
-        if (Shapes.numel(shape) != c.numel())
-            throw new IllegalArgumentException("reshape: " + c.describe() + " has " + c.numel()
-                    + " elements, " + Shapes.str(shape) + " needs " + Shapes.numel(shape));
+        ShapeChecks.reshape(c.shape(), shape);
         return CpuTensor.of(c.floats(), shape);   // activations are immutable once made, so sharing is safe
     }
 
     @Override public Tensor transpose(Tensor x, int rows, int cols) {
         CpuTensor c = cpu(x);
-        if ((long) rows * cols != c.numel())
-            throw new IllegalArgumentException("transpose: " + c.describe() + " is not a [" + rows + ", " + cols + "] matrix");
+        ShapeChecks.transpose(c.shape(), rows, cols);
         float[] out = new float[Math.toIntExact(c.numel())];
         Transpose.transpose(c.floats(), rows, cols, out, par);
         return CpuTensor.of(out, cols, rows);
     }
 
     @Override public Tensor concat(Tensor... parts) {
-        if (parts.length == 0) throw new IllegalArgumentException("concat: nothing to concatenate");
-        int[] shape = cpu(parts[0]).shape();
-        int first = 0;
-        for (Tensor t : parts) {
-            int[] s = cpu(t).shape();
-            if (s.length != shape.length || !Arrays.equals(s, 1, s.length, shape, 1, shape.length))
-                throw new IllegalArgumentException("concat: " + cpu(t).describe() + " does not stack onto " + Shapes.str(shape));
-            first += s[0];
-        }
-        shape[0] = first;
+        int[][] shapes = new int[parts.length][];
+        for (int i = 0; i < parts.length; i++) shapes[i] = cpu(parts[i]).shape();
+        int[] shape = ShapeChecks.concat(shapes);
         float[] out = new float[Math.toIntExact(Shapes.numel(shape))];
         int at = 0;
         for (Tensor t : parts) {
@@ -104,11 +92,8 @@ public final class CpuBackend implements Backend {
 
     @Override public Tensor slice(Tensor x, int from, int to) {
         CpuTensor c = cpu(x);
-        int[] shape = c.shape();
-        if (shape.length == 0 || from < 0 || to > shape[0] || from > to)
-            throw new IllegalArgumentException("slice: rows [" + from + ", " + to + ") of " + c.describe());
-        int row = Math.toIntExact(c.numel() / shape[0]);
-        shape[0] = to - from;
+        int[] shape = ShapeChecks.slice(c.shape(), from, to);
+        int row = Math.toIntExact(c.numel() / c.dim(0));
         return CpuTensor.of(Arrays.copyOfRange(c.floats(), from * row, to * row), shape);
     }
 
@@ -135,9 +120,7 @@ public final class CpuBackend implements Backend {
         CpuTensor ca = cpu(a), cb = cpu(b);
         float[] x = ca.floats(), y = cb.floats();
         int d = ca.dim(-1);
-        boolean row = cb.rank() == 1 && cb.dim(0) == d && !Arrays.equals(ca.shape(), cb.shape());
-        if (!row && !Arrays.equals(ca.shape(), cb.shape()))
-            throw new IllegalArgumentException(op + ": " + cb.describe() + " neither matches nor broadcasts over " + ca.describe());
+        boolean row = ShapeChecks.broadcastsRow(op, ca.shape(), cb.shape());
         float[] out = new float[x.length];
         for (int i = 0; i < x.length; i++) {
             float v = y[row ? i % d : i];
@@ -301,20 +284,15 @@ public final class CpuBackend implements Backend {
 
     @Override public Tensor windowPartition(Tensor x, int window) {
         CpuTensor c = cpu(x);
-        if (c.rank() != 3 || window < 1)
-            throw new IllegalArgumentException("window partition: " + c.describe() + " is not [H, W, C] or window " + window + " < 1");
-        int h = c.dim(0), w = c.dim(1), ch = c.dim(2), n = Regions.windows(h, window) * Regions.windows(w, window);
-        float[] out = new float[Math.multiplyExact(n, Math.multiplyExact(window * window, ch))];
-        Regions.partition(c.floats(), h, w, ch, window, out);
-        return CpuTensor.of(out, n, window * window, ch);
+        int[] shape = ShapeChecks.windowPartition(c.shape(), window);
+        float[] out = new float[Math.toIntExact(Shapes.numel(shape))];
+        Regions.partition(c.floats(), c.dim(0), c.dim(1), c.dim(2), window, out);
+        return CpuTensor.of(out, shape);
     }
 
     @Override public Tensor windowUnpartition(Tensor x, int window, int h, int w) {
         CpuTensor c = cpu(x);
-        if (c.rank() != 3 || window < 1 || h < 1 || w < 1 || c.dim(1) != window * window
-                || c.dim(0) != Regions.windows(h, window) * Regions.windows(w, window))
-            throw new IllegalArgumentException("window unpartition: " + c.describe() + " is not the windows of " + window
-                    + " of a " + h + "x" + w + " grid");
+        ShapeChecks.windowUnpartition(c.shape(), window, h, w);
         int ch = c.dim(2);
         float[] out = new float[Math.multiplyExact(h * w, ch)];
         Regions.unpartition(c.floats(), h, w, ch, window, out);
@@ -323,19 +301,15 @@ public final class CpuBackend implements Backend {
 
     @Override public Tensor crop(Tensor x, int top, int left, int height, int width) {
         CpuTensor c = cpu(x);
-        if (c.rank() != 3) throw new IllegalArgumentException("crop: " + c.describe() + " is not [C, H, W]");
-        float[] out = new float[Math.multiplyExact(c.dim(0), Math.multiplyExact(Math.max(height, 0), Math.max(width, 0)))];
+        ShapeChecks.crop(c.shape(), top, left, height, width);
+        float[] out = new float[Math.multiplyExact(c.dim(0), Math.multiplyExact(height, width))];
         Regions.crop(c.floats(), c.dim(0), c.dim(1), c.dim(2), top, left, height, width, out);
         return CpuTensor.of(out, c.dim(0), height, width);
     }
 
     @Override public Tensor relPosAttention(Tensor qkv, int heads, int h, int w, float scale, Tensor relPosH, Tensor relPosW) {
         CpuTensor c = cpu(qkv);
-        int width = c.dim(-1);
-        if (c.rank() != 3 || c.dim(1) != h * w || heads < 1 || width % (3 * heads) != 0)
-            throw new IllegalArgumentException("rel-pos attention: qkv " + c.describe() + " is not [B, " + h + "*" + w
-                    + ", 3 * " + heads + " heads * d]");
-        int d = width / (3 * heads), batch = c.dim(0);
+        int d = ShapeChecks.relPosAttention(c.shape(), heads, h, w), batch = c.dim(0);
         float[] out = new float[Math.multiplyExact(batch * h * w, heads * d)];
         RelPosAttention.attention(c.floats(), out, batch, h, w, heads, d, scale,
                 vector(relPosH, (2 * h - 1) * d, "rel_pos_h"), vector(relPosW, (2 * w - 1) * d, "rel_pos_w"), par);

@@ -8,7 +8,6 @@ import dev.jground.tensor.TensorView;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.Arrays;
 
 /**
  * The OpenCL backend, minimal for now: matmul (F32, F16 and BF16 weights), add, mul, scale and
@@ -73,9 +72,7 @@ public final class OpenClBackend implements Backend {
 
     @Override public Tensor reshape(Tensor t, int... shape) {
         ClTensor c = own(t, "reshape");
-        if (Shapes.numel(shape) != c.numel())
-            throw new IllegalArgumentException("reshape: " + Shapes.str(c.shape()) + " has " + c.numel()
-                    + " elements, " + Shapes.str(shape) + " has " + Shapes.numel(shape));
+        ShapeChecks.reshape(c.shape(), shape);
         return c.view(shape);
     }
 
@@ -87,11 +84,8 @@ public final class OpenClBackend implements Backend {
 
     @Override public void writeRows(Tensor dst, int at, Tensor src) {
         ClTensor d = own(dst, "writeRows destination"), s = own(src, "writeRows source");
-        int row = Shapes.last(d.shape());
-        if (d.dtype() != DType.F32 || Shapes.last(s.shape()) != row || at < 0
-                || (long) at + Shapes.rows(s.shape()) > Shapes.rows(d.shape()))
-            throw new IllegalArgumentException("writeRows: " + Shapes.str(s.shape()) + " does not fit "
-                    + Shapes.str(d.shape()) + " from row " + at);
+        if (d.dtype() != DType.F32) throw new IllegalArgumentException("writeRows: the destination is " + d.dtype() + ", not F32");
+        int row = ShapeChecks.writeRows(d.shape(), at, s.shape());
         ctx.run(ctx.kernel("elementwise", "copy"), new long[] {s.numel()}, null, d, at * row, s, s.dtypeCode(), 0);
     }
 
@@ -110,25 +104,16 @@ public final class OpenClBackend implements Backend {
 
     @Override public Tensor transpose(Tensor x, int rows, int cols) {
         ClTensor cx = own(x, "transpose");
-        if ((long) rows * cols != cx.numel())
-            throw new IllegalArgumentException("transpose: " + Shapes.str(cx.shape()) + " is not a [" + rows + ", " + cols + "] matrix");
+        ShapeChecks.transpose(cx.shape(), rows, cols);
         ClTensor y = output(new int[] {cols, rows});
         ctx.run(ctx.kernel("elementwise", "transpose"), new long[] {cols, rows}, null, y, cx, cx.dtypeCode(), rows, cols);
         return y;
     }
 
     @Override public Tensor concat(Tensor... parts) {
-        if (parts.length == 0) throw new IllegalArgumentException("concat: nothing to concatenate");
-        int[] shape = own(parts[0], "concat part").shape();
-        int first = 0;
-        for (Tensor t : parts) {
-            int[] s = own(t, "concat part").shape();
-            if (s.length != shape.length || !Arrays.equals(s, 1, s.length, shape, 1, shape.length))
-                throw new IllegalArgumentException("concat: " + Shapes.str(s) + " does not stack onto " + Shapes.str(shape));
-            first += s[0];
-        }
-        shape[0] = first;
-        ClTensor y = output(shape);
+        int[][] shapes = new int[parts.length][];
+        for (int i = 0; i < parts.length; i++) shapes[i] = own(parts[i], "concat part").shape();
+        ClTensor y = output(ShapeChecks.concat(shapes));
         int at = 0;
         for (Tensor t : parts) {
             ClTensor c = (ClTensor) t;
@@ -140,11 +125,8 @@ public final class OpenClBackend implements Backend {
 
     @Override public Tensor slice(Tensor x, int from, int to) {
         ClTensor cx = own(x, "slice");
-        int[] shape = cx.shape();
-        if (shape.length == 0 || from < 0 || to > shape[0] || from > to)
-            throw new IllegalArgumentException("slice: rows [" + from + ", " + to + ") of " + Shapes.str(shape));
-        int row = Math.toIntExact(cx.numel() / shape[0]);
-        shape[0] = to - from;
+        int[] shape = ShapeChecks.slice(cx.shape(), from, to);
+        int row = Math.toIntExact(cx.numel() / cx.shape()[0]);
         ClTensor y = output(shape);
         ctx.run(ctx.kernel("elementwise", "copy"), new long[] {y.numel()}, null, y, 0, cx, cx.dtypeCode(), from * row);
         return y;
@@ -202,11 +184,7 @@ public final class OpenClBackend implements Backend {
     private Tensor binary(String op, Tensor a, Tensor b) {
         ClTensor ca = own(a, op + " a"), cb = own(b, op + " b");
         int[] as = ca.shape(), bs = cb.shape();
-        int bcols;
-        if (Arrays.equals(as, bs)) bcols = 0;
-        else if (bs.length == 1 && as.length > 0 && bs[0] == Shapes.last(as)) bcols = bs[0];
-        else throw new IllegalArgumentException(op + ": b " + Shapes.str(bs) + " is neither a's shape " + Shapes.str(as)
-                + " nor one row [" + Shapes.last(as) + "]");
+        int bcols = ShapeChecks.broadcastsRow(op, as, bs) ? bs[0] : 0;
         ClTensor y = output(as);
         ctx.run(ctx.kernel("elementwise", op), new long[] {ca.numel()}, null,
                 y, ca, ca.dtypeCode(), cb, cb.dtypeCode(), bcols);
@@ -238,10 +216,8 @@ public final class OpenClBackend implements Backend {
     @Override public Tensor windowPartition(Tensor x, int window) {
         ClTensor cx = own(x, "window partition");
         int[] s = cx.shape();
-        if (s.length != 3 || window < 1)
-            throw new IllegalArgumentException("window partition: " + Shapes.str(s) + " is not [H, W, C] or window " + window + " < 1");
-        int nh = Regions.windows(s[0], window), nw = Regions.windows(s[1], window);
-        ClTensor y = output(new int[] {nh * nw, window * window, s[2]});
+        ClTensor y = output(ShapeChecks.windowPartition(s, window));
+        int nw = Regions.windows(s[1], window);
         ctx.run(ctx.kernel("elementwise", "window_partition"), new long[] {y.numel()}, null,
                 y, cx, cx.dtypeCode(), s[0], s[1], s[2], window, nw);
         return y;
@@ -250,10 +226,7 @@ public final class OpenClBackend implements Backend {
     @Override public Tensor windowUnpartition(Tensor x, int window, int h, int w) {
         ClTensor cx = own(x, "window unpartition");
         int[] s = cx.shape();
-        if (s.length != 3 || window < 1 || h < 1 || w < 1 || s[1] != window * window
-                || s[0] != Regions.windows(h, window) * Regions.windows(w, window))
-            throw new IllegalArgumentException("window unpartition: " + Shapes.str(s) + " is not the windows of " + window
-                    + " of a " + h + "x" + w + " grid");
+        ShapeChecks.windowUnpartition(s, window, h, w);
         ClTensor y = output(new int[] {h, w, s[2]});
         ctx.run(ctx.kernel("elementwise", "window_unpartition"), new long[] {y.numel()}, null,
                 y, cx, cx.dtypeCode(), h, w, s[2], window, Regions.windows(w, window));
@@ -263,10 +236,7 @@ public final class OpenClBackend implements Backend {
     @Override public Tensor crop(Tensor x, int top, int left, int height, int width) {
         ClTensor cx = own(x, "crop");
         int[] s = cx.shape();
-        if (s.length != 3) throw new IllegalArgumentException("crop: " + Shapes.str(s) + " is not [C, H, W]");
-        if (s[0] < 1 || height < 1 || width < 1 || top < 0 || left < 0 || top + height > s[1] || left + width > s[2])
-            throw new IllegalArgumentException("crop: " + height + "x" + width + " at (" + top + ", " + left + ") of a "
-                    + s[1] + "x" + s[2] + " map with " + s[0] + " channels");
+        ShapeChecks.crop(s, top, left, height, width);
         ClTensor y = output(new int[] {s[0], height, width});
         ctx.run(ctx.kernel("elementwise", "crop"), new long[] {y.numel()}, null,
                 y, cx, cx.dtypeCode(), s[1], s[2], top, left, height, width);
@@ -276,11 +246,7 @@ public final class OpenClBackend implements Backend {
     @Override public Tensor relPosAttention(Tensor qkv, int heads, int h, int w, float scale, Tensor relPosH, Tensor relPosW) {
         ClTensor c = own(qkv, "rel-pos attention qkv"), rh = own(relPosH, "rel_pos_h"), rw = own(relPosW, "rel_pos_w");
         int[] s = c.shape();
-        int width = s.length == 0 ? 0 : s[s.length - 1];
-        if (s.length != 3 || s[1] != h * w || heads < 1 || width % (3 * heads) != 0)
-            throw new IllegalArgumentException("rel-pos attention: qkv " + Shapes.str(s) + " is not [B, " + h + "*" + w
-                    + ", 3 * " + heads + " heads * d]");
-        int d = width / (3 * heads);
+        int d = ShapeChecks.relPosAttention(s, heads, h, w);
         if (d > 128) throw later("relPosAttention with head size " + d + " > 128");
         if (rh.numel() != (long) (2 * h - 1) * d || rw.numel() != (long) (2 * w - 1) * d)
             throw new IllegalArgumentException("rel-pos attention: tables " + Shapes.str(rh.shape()) + ", " + Shapes.str(rw.shape())
