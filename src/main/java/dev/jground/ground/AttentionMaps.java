@@ -17,9 +17,7 @@ public final class AttentionMaps {
     public static List<float[]> normalize(List<float[]> maps) {
         if (maps.isEmpty()) return List.of();
         int n = maps.getFirst().length;
-        float[] mean = new float[n];
-        for (float[] m : maps) for (int i = 0; i < n; i++) mean[i] += m[i];
-        for (int i = 0; i < n; i++) mean[i] /= maps.size();
+        float[] mean = mean(maps);
         List<float[]> out = new ArrayList<>(maps.size());
         for (float[] m : maps) {
             float[] d = new float[n];
