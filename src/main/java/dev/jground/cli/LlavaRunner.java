@@ -88,7 +88,7 @@ final class LlavaRunner implements GoldenRunner {
         int grid = c.vision().gridSize();
         putMaps(out, b, "out.aas_", all.maps(), grid, image);
         putMaps(out, b, "out.aas_official_", official.maps(), grid, image);
-        float[] up0 = AttentionMaps.toImage(b, AttentionMaps.normalize(all.maps()).getFirst(), grid, image.width(), image.height());
+        float[] up0 = AttentionMaps.toImage(AttentionMaps.normalize(all.maps()).getFirst(), grid, image.width(), image.height());
         out.put("out.aas_upsampled_0", TensorView.of("out.aas_upsampled_0", up0, image.height(), image.width()));
         return out;
     }
@@ -98,7 +98,7 @@ final class LlavaRunner implements GoldenRunner {
         List<float[]> norm = AttentionMaps.normalize(raw);
         long[] points = new long[norm.size() * 2];
         for (int i = 0; i < norm.size(); i++) {
-            int[] p = AttentionMaps.peak(AttentionMaps.toImage(b, norm.get(i), grid, image.width(), image.height()), image.width());
+            int[] p = AttentionMaps.peak(AttentionMaps.toImage(norm.get(i), grid, image.width(), image.height()), image.width());
             points[2 * i] = p[0];
             points[2 * i + 1] = p[1];
         }

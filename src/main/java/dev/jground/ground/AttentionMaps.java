@@ -1,7 +1,6 @@
 package dev.jground.ground;
 
-import dev.jground.nn.Backend;
-import dev.jground.nn.Tensor;
+import dev.jground.kernel.Resample;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -39,11 +38,12 @@ public final class AttentionMaps {
      * A grid x grid map upsampled (PyTorch bicubic, align_corners=False) to the square LLaVA
      * padded the image to, with the padding cropped away: [height, width] in original pixels.
      */
-    public static float[] toImage(Backend b, float[] map, int grid, int width, int height) {
+    public static float[] toImage(float[] map, int grid, int width, int height) {
         if (map.length != grid * grid) throw new IllegalArgumentException("map of " + map.length + " is not " + grid + "x" + grid);
         int side = Math.max(width, height), top = (side - height) / 2, left = (side - width) / 2;
-        Tensor up = b.resizeBicubic(b.upload(map, 1, grid, grid), side, side, false);
-        float[] square = b.download(up), out = new float[width * height];
+        // on the host, not the backend: a few grid cells in, one image out, read by host code next
+        float[] square = new float[side * side], out = new float[width * height];
+        Resample.bicubic(map, 1, grid, grid, side, side, false, square);
         for (int y = 0; y < height; y++) System.arraycopy(square, (top + y) * side + left, out, y * width, width);
         return out;
     }
