@@ -17,7 +17,6 @@ import dev.jground.text.Tokenizer;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -42,7 +41,7 @@ final class Chat {
         ChatTemplate template = ChatTemplate.of(o.get("template", ChatTemplate.LLAVA_V1.id()));
 
         LlavaConfig config = LlavaConfig.load(dir.resolve("config.json"));
-        Tokenizer tokenizer = loadTokenizer(o, dir, config);
+        Tokenizer tokenizer = ImagePrompt.loadTokenizer(tokenizerFile(o, dir), config.imageTokenIndex());
         RgbImage image = ImageFiles.read(imageFile);
         int[] ids = ImagePrompt.ids(tokenizer, template.prompt(o.get("prompt", DEFAULT_PROMPT)), config.imageTokenIndex());
 
@@ -54,9 +53,6 @@ final class Chat {
             err.printf(Locale.ROOT, "encoding the image (%dx%d) ...%n", image.width(), image.height());
             ClipImageProcessor processor = ClipPreprocessorConfig.load(dir, config.vision().imageSize(), !o.flag("no-pad"));
             int size = config.vision().imageSize();
-            if (processor.cropHeight() != size || processor.cropWidth() != size)
-                throw new IllegalArgumentException("preprocessor crops " + processor.cropWidth() + "x" + processor.cropHeight()
-                        + " but the vision tower takes " + size + "x" + size);
             Tensor pixels = b.upload(processor.preprocess(image).pixelValues(), 3, size, size);
             Tensor embeds = model.inputsEmbeds(b, ids, model.imageFeatures(b, pixels));
             long t2 = System.nanoTime();
@@ -86,14 +82,9 @@ final class Chat {
         return new Sampler.TopP((float) temperature, Float.parseFloat(o.get("top-p", "1")), o.integer("seed", 0));
     }
 
-    /** DIR/tokenizer.json or --tokenizer; LLaVA's image token is added when the file lacks it (Vicuna's does). */
-    static Tokenizer loadTokenizer(Options o, Path dir, LlavaConfig config) throws IOException {
-        Path file = o.values().containsKey("tokenizer") ? Path.of(o.get("tokenizer", "")) : dir.resolve("tokenizer.json");
-        if (!Files.isRegularFile(file))
-            throw new IOException(file + ": no tokenizer.json (give one with --tokenizer)");
-        Tokenizer t = Tokenizer.load(file);
-        if (t.id(ChatTemplate.IMAGE) < 0) t = t.withAddedToken(ChatTemplate.IMAGE, config.imageTokenIndex());
-        return t;
+    /** DIR/tokenizer.json or --tokenizer. */
+    static Path tokenizerFile(Options o, Path dir) {
+        return o.values().containsKey("tokenizer") ? Path.of(o.get("tokenizer", "")) : dir.resolve("tokenizer.json");
     }
 
     private static double sec(long nanos) { return nanos / 1e9; }

@@ -1,5 +1,8 @@
 package dev.jground.text;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 
 /**
@@ -10,6 +13,13 @@ import java.util.Arrays;
  */
 public final class ImagePrompt {
     private ImagePrompt() {}
+
+    /** A LLaVA tokenizer.json; the image token is added when the file lacks it (Vicuna's does). */
+    public static Tokenizer loadTokenizer(Path file, int imageTokenId) throws IOException {
+        if (!Files.isRegularFile(file)) throw new IOException(file + ": no tokenizer.json (give one with --tokenizer)");
+        Tokenizer t = Tokenizer.load(file);
+        return t.id(ChatTemplate.IMAGE) < 0 ? t.withAddedToken(ChatTemplate.IMAGE, imageTokenId) : t;
+    }
 
     public static int[] ids(Tokenizer tokenizer, String prompt, int imageTokenId) {
         String[] chunks = prompt.split(ChatTemplate.IMAGE, -1);

@@ -287,15 +287,18 @@ public final class NounPhrases {
      * The noun phrases of the generated ids' decode, each with the ids (indices into {@code ids}) whose
      * spans overlap its root half-open: only the head noun's tokens, as {@code group_tokens} does.
      */
-    public List<Phrase> phrases(Tokenizer tokenizer, int[] ids) {
-        Decoded d = decode(tokenizer, ids);
+    public List<Phrase> phrases(Tokenizer tokenizer, int[] ids) { return phrases(decode(tokenizer, ids)); }
+
+    /** As {@link #phrases(Tokenizer, int[])} from the ids' {@link #decode}. */
+    public List<Phrase> phrases(Decoded d) {
+        int n = d.starts().length;
         String text = d.text();
         List<Phrase> out = new ArrayList<>();
         for (Chunk c : chunks(text)) {
             int start = cp(text, c.start()), end = cp(text, c.end());
             int rootStart = cp(text, c.rootStart()), rootEnd = cp(text, c.rootEnd());
             List<Integer> tokens = new ArrayList<>();
-            for (int j = 0; j < ids.length; j++)
+            for (int j = 0; j < n; j++)
                 if (d.starts()[j] < rootEnd && d.ends()[j] > rootStart) tokens.add(j);
             out.add(new Phrase(c.text(), start, end, c.root(), rootStart, rootEnd,
                     tokens.stream().mapToInt(Integer::intValue).toArray()));

@@ -11,13 +11,24 @@ import java.nio.file.Path;
 public final class ClipPreprocessorConfig {
     private ClipPreprocessorConfig() {}
 
-    /** Reads dir/preprocessor_config.json, or CLIP's defaults at the vision tower's image size when absent. */
+    /**
+     * Reads dir/preprocessor_config.json, or CLIP's defaults at the vision tower's image size when
+     * absent; refuses a file whose crop is not the vision tower's input.
+     */
     public static ClipImageProcessor load(Path dir, int imageSize, boolean padToSquare) throws IOException {
         Path file = dir.resolve("preprocessor_config.json");
         if (!Files.isRegularFile(file))
             return new ClipImageProcessor(imageSize, imageSize, imageSize, 1 / 255.0,
                     ClipImageProcessor.CLIP_MEAN, ClipImageProcessor.CLIP_STD, padToSquare);
-        return parse(JsonObject.parse(file), padToSquare);
+        return checkFits(parse(JsonObject.parse(file), padToSquare), imageSize);
+    }
+
+    /** The processor, if its crop is the vision tower's imageSize x imageSize input. */
+    public static ClipImageProcessor checkFits(ClipImageProcessor p, int imageSize) {
+        if (p.cropHeight() != imageSize || p.cropWidth() != imageSize)
+            throw new IllegalArgumentException("preprocessor crops " + p.cropWidth() + "x" + p.cropHeight()
+                    + " but the vision tower takes " + imageSize + "x" + imageSize);
+        return p;
     }
 
     public static ClipImageProcessor parse(JsonObject j, boolean padToSquare) {
