@@ -71,8 +71,8 @@ final class LlavaRunner implements GoldenRunner {
         int steps = golden.tensor("out.generated_ids").dim(0), vocab = c.text().vocabSize();
         int imageAt = indexOf(ids, c.imageTokenIndex());
         LastRowRecorder rows = new LastRowRecorder(layers);
-        VisualAttention all = new VisualAttention(imageAt, patches, layers, null);
-        VisualAttention official = new VisualAttention(imageAt, patches, layers, new int[] {heads - 2});
+        VisualAttention all = VisualAttention.allHeads(imageAt, patches, layers, heads);
+        VisualAttention official = VisualAttention.headOfEveryLayer(imageAt, patches, layers, heads, heads - 2);
         float[] stepLogits = new float[steps * vocab];
         List<Integer> generated = new Generator(lm).generate(b, embeds, steps, Sampler.greedy(), -1, Recorders.of(rows, all, official),
                 (step, token, row) -> System.arraycopy(row, 0, stepLogits, step * vocab, vocab));

@@ -43,12 +43,14 @@ import java.util.List;
  */
 public final class Grounder implements AutoCloseable {
 
-    /** Which heads of every layer a token's map averages. */
+    /** Which (layer, head) pairs a token's map averages. */
     public enum Heads {
-        /** Head n_heads - 2 only, what the released code's slice keeps (aas-spec §1.5). */
+        /** Head n_heads - 2 of every layer, what the released code's slice keeps (aas-spec §1.5). */
         OFFICIAL,
-        /** Every head, as the paper's text says. */
-        ALL
+        /** Every head of every layer, as the paper's text says. */
+        ALL,
+        /** The pairs in {@link Options#pairs}, e.g. localization heads (aas-spec §7.1). */
+        LISTED
     }
 
     /** Which of SAM's three masks a phrase keeps. */
@@ -67,23 +69,27 @@ public final class Grounder implements AutoCloseable {
      *                  measurements (aas-spec addendum); 1 is what the official scripts run (§2.2)
      * @param normalize subtract the answer's mean map from each token's (paper Eq. 3, §2.1)
      * @param maxTokens at most this many new tokens; fewer when the context ends first
+     * @param pairs     the (layer, head) pairs of {@link Heads#LISTED}, else null
      */
-    public record Options(Heads heads, int offset, MaskChoice mask, boolean normalize, int maxTokens,
+    public record Options(Heads heads, int[][] pairs, int offset, MaskChoice mask, boolean normalize, int maxTokens,
                           ChatTemplate template, Sampler sampler) {
         public static final Options DEFAULT =
-                new Options(Heads.OFFICIAL, 0, MaskChoice.THIRD, true, 1024, ChatTemplate.LLAVA_V1, Sampler.greedy());
+                new Options(Heads.OFFICIAL, null, 0, MaskChoice.THIRD, true, 1024, ChatTemplate.LLAVA_V1, Sampler.greedy());
 
         public Options {
+            if ((heads == Heads.LISTED) != (pairs != null))
+                throw new IllegalArgumentException("(layer, head) pairs go with Heads.LISTED and only with it");
             if (offset != 0 && offset != 1) throw new IllegalArgumentException("offset must be 0 or 1, got " + offset);
             if (maxTokens < 1) throw new IllegalArgumentException("max tokens must be at least 1, got " + maxTokens);
         }
 
-        public Options withHeads(Heads h) { return new Options(h, offset, mask, normalize, maxTokens, template, sampler); }
-        public Options withOffset(int o) { return new Options(heads, o, mask, normalize, maxTokens, template, sampler); }
-        public Options withMask(MaskChoice m) { return new Options(heads, offset, m, normalize, maxTokens, template, sampler); }
-        public Options withNormalize(boolean n) { return new Options(heads, offset, mask, n, maxTokens, template, sampler); }
-        public Options withMaxTokens(int n) { return new Options(heads, offset, mask, normalize, n, template, sampler); }
-        public Options withTemplate(ChatTemplate t) { return new Options(heads, offset, mask, normalize, maxTokens, t, sampler); }
+        public Options withHeads(Heads h) { return new Options(h, null, offset, mask, normalize, maxTokens, template, sampler); }
+        public Options withPairs(int[][] p) { return new Options(Heads.LISTED, p, offset, mask, normalize, maxTokens, template, sampler); }
+        public Options withOffset(int o) { return new Options(heads, pairs, o, mask, normalize, maxTokens, template, sampler); }
+        public Options withMask(MaskChoice m) { return new Options(heads, pairs, offset, m, normalize, maxTokens, template, sampler); }
+        public Options withNormalize(boolean n) { return new Options(heads, pairs, offset, mask, n, maxTokens, template, sampler); }
+        public Options withMaxTokens(int n) { return new Options(heads, pairs, offset, mask, normalize, n, template, sampler); }
+        public Options withTemplate(ChatTemplate t) { return new Options(heads, pairs, offset, mask, normalize, maxTokens, t, sampler); }
     }
 
     /** Told what is happening: the slow steps as they start, and the answer as it is written. */
@@ -173,7 +179,11 @@ public final class Grounder implements AutoCloseable {
 
         l.stage("generating (prompt " + promptLength + " tokens, at most " + maxTokens + " new)");
         int layers = c.text().numHiddenLayers(), heads = c.text().numAttentionHeads();
-        VisualAttention attention = new VisualAttention(imageAt, patches, layers, o.heads() == Heads.ALL ? null : new int[] {heads - 2});
+        VisualAttention attention = switch (o.heads()) {
+            case OFFICIAL -> VisualAttention.headOfEveryLayer(imageAt, patches, layers, heads, heads - 2);
+            case ALL -> VisualAttention.allHeads(imageAt, patches, layers, heads);
+            case LISTED -> VisualAttention.pairs(imageAt, patches, layers, heads, o.pairs());
+        };
         Tokenizer.StreamDecoder stream = tokenizer.streamDecoder(true);
         int[] tokens = new Generator(llava.languageModel()).generate(backend, embeds, maxTokens, o.sampler(),
                 c.text().eosTokenId(), attention, (step, token, logits) -> l.text(stream.push(token)))

@@ -86,6 +86,9 @@ class GrounderTest {
         Grounding shifted = grounder.ground(image, QUESTION, TINY.withOffset(1), null);
         checkPhrases(shifted, "out.aas_official_norm_maps", 1);
         checkPhrases(grounder.ground(image, QUESTION, TINY.withNormalize(false), null), "out.aas_official_raw_maps", 0);
+        // head n-2 of every layer, listed pair by pair, is the official selection
+        checkPhrases(grounder.ground(image, QUESTION, TINY.withPairs(new int[][] {{0, 2}, {1, 2}, {2, 2}}), null),
+                "out.aas_official_norm_maps", 0);
     }
 
     @Test void masksAreSamsAtThePointAndTheChosenIndex() throws IOException {
