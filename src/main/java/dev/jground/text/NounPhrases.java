@@ -59,6 +59,7 @@ public final class NounPhrases {
     /** The models from the classpath, read once per JVM. */
     public static synchronized NounPhrases load() {
         if (instance == null) {
+            quietLogging();
             try (InputStream t = resource(TOKENIZER_MODEL); InputStream p = resource(POS_MODEL)) {
                 instance = new NounPhrases(new TokenizerME(new TokenizerModel(t)), new POSTaggerME(new POSModel(p)));
             } catch (IOException e) {
@@ -66,6 +67,18 @@ public final class NounPhrases {
             }
         }
         return instance;
+    }
+
+    /**
+     * OpenNLP logs through SLF4J, which without a provider on the classpath prints a three-line
+     * warning on first use. An application with its own provider keeps it; otherwise SLF4J's own
+     * no-op provider is named explicitly, which it loads without a word.
+     */
+    private static void quietLogging() {
+        if (System.getProperty("slf4j.provider") != null) return;
+        if (java.util.ServiceLoader.load(org.slf4j.spi.SLF4JServiceProvider.class).findFirst().isPresent()) return;
+        System.setProperty("slf4j.provider", org.slf4j.helpers.NOP_FallbackServiceProvider.class.getName());
+        if (System.getProperty("slf4j.internal.verbosity") == null) System.setProperty("slf4j.internal.verbosity", "WARN");
     }
 
     private static InputStream resource(String name) {
