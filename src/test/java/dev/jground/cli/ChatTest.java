@@ -38,7 +38,7 @@ class ChatTest {
         Path junk = tmp.resolve("junk.png");
         java.nio.file.Files.writeString(junk, "not a png");
         String err = MainTest.run(2, "chat", "--model", CASE.toString(), "--tokenizer", TOKENIZER, "--image", junk.toString())[1];
-        assertTrue(err.startsWith("jground chat: " + junk + ": not an image format"), err);
+        assertTrue(err.startsWith("jground chat: " + junk + ": not an image file jground can read"), err);
         err = MainTest.run(2, "chat", "--model", CASE.toString(), "--image", photo(tmp).toString())[1];
         assertTrue(err.contains("no tokenizer.json (give one with --tokenizer)"), err);
         // the tiny model's context is 512 positions: a long question does not fit

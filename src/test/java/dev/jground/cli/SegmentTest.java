@@ -93,11 +93,15 @@ class SegmentTest {
         Files.write(corrupt, new byte[] {(byte) 0x89, 'P', 'N', 'G', 1, 2, 3});
         String bad = MainTest.run(2, "segment", "--sam", sam, "--image", corrupt.toString(), "--point", "1,1", "--out", o)[1];
         assertTrue(bad.startsWith("jground segment: ") && bad.contains("corrupt.png") && bad.indexOf('\n') == bad.length() - 1, bad);
+        byte[] png = Files.readAllBytes(photo);
+        Path half = Files.write(dir.resolve("half.png"), java.util.Arrays.copyOf(png, png.length / 2));
+        String cut = MainTest.run(2, "segment", "--sam", sam, "--image", half.toString(), "--point", "1,1", "--out", o)[1];
+        assertTrue(cut.startsWith("jground segment: " + half + ": truncated PNG") && cut.indexOf('\n') == cut.length() - 1, cut);
         String notSam = MainTest.run(2, "segment", "--sam", VerifyTest.GOLDEN.resolve("clip-vision-tiny").toString(), "--image", img,
                 "--point", "1,1", "--out", o)[1];
         assertTrue(notSam.contains("not a Segment Anything"), notSam);
         try (var files = Files.list(dir)) {
-            assertEquals(java.util.List.of("corrupt.png"), files.map(p -> p.getFileName().toString()).toList());
+            assertEquals(java.util.List.of("corrupt.png", "half.png"), files.map(p -> p.getFileName().toString()).sorted().toList());
         }
     }
 }
