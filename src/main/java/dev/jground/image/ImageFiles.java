@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -227,11 +228,26 @@ public final class ImageFiles {
         for (int y = 0; y < image.height(); y++)
             for (int x = 0; x < image.width(); x++)
                 out.setRGB(x, y, image.get(x, y, 0) << 16 | image.get(x, y, 1) << 8 | image.get(x, y, 2));
+        write(out, file);
+    }
+
+    /** Writes straight (not premultiplied) RGBA pixels, [height, width, 4] row-major, as a PNG with alpha, atomically. */
+    public static void writeRgbaPng(int width, int height, byte[] rgba, Path file) throws IOException {
+        if (rgba.length != (long) width * height * 4)
+            throw new IllegalArgumentException(rgba.length + " bytes for a " + width + "x" + height + " RGBA image");
+        BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_INT_ARGB);
+        for (int i = 0; i < width * height; i++)
+            out.setRGB(i % width, i / width, (rgba[4 * i + 3] & 0xFF) << 24 | (rgba[4 * i] & 0xFF) << 16
+                    | (rgba[4 * i + 1] & 0xFF) << 8 | rgba[4 * i + 2] & 0xFF);
+        write(out, file);
+    }
+
+    private static void write(BufferedImage image, Path file) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
         try {
-            if (!ImageIO.write(out, "png", tmp.toFile())) throw new IOException("no PNG writer");
-            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            if (!ImageIO.write(image, "png", tmp.toFile())) throw new IOException("no PNG writer");
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(tmp);
         }
