@@ -29,6 +29,12 @@ public final class Main {
               chat --model DIR --image IMG [--prompt TEXT] [--max-tokens N] [--temperature T [--top-p P] [--seed S]]
                    [--template llava_v1|llava-hf] [--tokenizer FILE] [--no-pad] [--backend cpu|opencl] [--threads T]
                                                     ask a LLaVA model about an image; the answer streams as it is written
+              ground --image IMG [--prompt TEXT] [--model DIR] [--sam DIR] [--out DIR] [--max-tokens N]
+                     [--heads official|all|L:H,...] [--offset 0|1] [--mask third|best] [--no-normalize]
+                     [--template llava_v1|llava-hf] [--tokenizer FILE] [--backend cpu|opencl] [--threads T]
+                                                    attend-and-segment: the answer with each noun phrase grounded
+                                                    by a point and a SAM mask; result.json, overlay.png, heat maps
+                                                    and index.html in --out (default IMG-name.ground/)
               tokenize --tokenizer FILE [--no-bos] [--json-input]
                                                     one text per stdin line -> one JSON array of token ids per line
               segment --sam DIR --image IMG (--point x,y[,label] ... | --box x0,y0,x1,y1) [--multimask] --out mask.png
@@ -53,6 +59,7 @@ public final class Main {
                 case "bench" -> Bench.run(rest, out);
                 case "devices" -> Devices.run(rest, out);
                 case "chat" -> Chat.run(rest, out, err);
+                case "ground" -> Ground.run(rest, out, err);
                 case "tokenize" -> Tokenize.run(rest, System.in, out);
                 case "segment" -> Segment.run(rest, out);
                 case "help", "--help", "-h" -> { out.print(USAGE); yield 0; }

@@ -83,6 +83,20 @@ public final class Grounder implements AutoCloseable {
             if (maxTokens < 1) throw new IllegalArgumentException("max tokens must be at least 1, got " + maxTokens);
         }
 
+        /** The choices as result.json records them. */
+        public java.util.Map<String, Object> describe() {
+            java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+            m.put("heads", heads.name().toLowerCase(java.util.Locale.ROOT));
+            if (pairs != null) m.put("pairs", java.util.Arrays.stream(pairs).map(p -> List.of(p[0], p[1])).toList());
+            m.put("offset", offset);
+            m.put("mask", mask.name().toLowerCase(java.util.Locale.ROOT));
+            m.put("normalize", normalize);
+            m.put("max_tokens", maxTokens);
+            m.put("template", template.id());
+            m.put("sampler", sampler.toString());
+            return m;
+        }
+
         public Options withHeads(Heads h) { return new Options(h, null, offset, mask, normalize, maxTokens, template, sampler); }
         public Options withPairs(int[][] p) { return new Options(Heads.LISTED, p, offset, mask, normalize, maxTokens, template, sampler); }
         public Options withOffset(int o) { return new Options(heads, pairs, o, mask, normalize, maxTokens, template, sampler); }

@@ -38,7 +38,9 @@ public final class ResultFiles {
     private ResultFiles() {}
 
     /** Where a grounding came from, as the user named it: recorded in result.json and shown on the page. */
-    public record Source(String imagePath, String model, String sam) {}
+    public record Source(String imagePath, String model, String sam, Map<String, Object> settings) {
+        public Source(String imagePath, String model, String sam) { this(imagePath, model, sam, Map.of()); }
+    }
 
     public static final String JSON = "result.json", IMAGE = "image.png", OVERLAY = "overlay.png", PAGE = "index.html";
 
@@ -61,7 +63,9 @@ public final class ResultFiles {
         Path parent = target.getParent();
         if (parent == null) throw new IOException(outDir + ": not a directory results can be written to");
         Files.createDirectories(parent);
-        Path tmp = Files.createTempDirectory(parent, "." + target.getFileName() + ".tmp-");
+        // not createTempDirectory: its 0700 would become the result's own mode at the rename
+        Path tmp = Files.createDirectory(parent.resolve("." + target.getFileName() + ".tmp-" + ProcessHandle.current().pid()
+                + "-" + Long.toUnsignedString(System.nanoTime(), 36)));
         try {
             List<String> files = writeAll(g, src, tmp);
             install(tmp, target, files);
@@ -154,6 +158,7 @@ public final class ResultFiles {
         m.put("image", image);
         m.put("model", src.model());
         m.put("sam", src.sam());
+        if (!src.settings().isEmpty()) m.put("settings", src.settings());
         m.put("prompt", g.prompt());
         m.put("answer", g.answer());
         m.put("tokens", g.tokens());

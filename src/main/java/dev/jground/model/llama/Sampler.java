@@ -15,11 +15,14 @@ public sealed interface Sampler {
             for (int i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
             return best;
         }
+
+        @Override public String toString() { return "greedy"; }
     }
 
     /** softmax(logits / temperature), keep the smallest top set whose mass reaches topP, draw from it. */
     final class TopP implements Sampler {
         private final float temperature, topP;
+        private final long seed;
         private final SplittableRandom random;
 
         public TopP(float temperature, float topP, long seed) {
@@ -27,8 +30,11 @@ public sealed interface Sampler {
             if (!(topP > 0 && topP <= 1)) throw new IllegalArgumentException("top-p must be in (0, 1], got " + topP);
             this.temperature = temperature;
             this.topP = topP;
+            this.seed = seed;
             this.random = new SplittableRandom(seed);
         }
+
+        @Override public String toString() { return "top-p " + topP + " at temperature " + temperature + ", seed " + seed; }
 
         @Override public int sample(float[] logits) {
             int n = logits.length;

@@ -1,0 +1,140 @@
+package dev.jground.cli;
+
+import dev.jground.ground.Grounder;
+import dev.jground.ground.Grounding;
+import dev.jground.ground.ResultFiles;
+import dev.jground.image.ImageFiles;
+import dev.jground.image.RgbImage;
+import dev.jground.nn.Backend;
+import dev.jground.text.ChatTemplate;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * {@code jground ground --image IMG [--prompt TEXT] [--model DIR] [--sam DIR] [--out DIR] ...}:
+ * attend-and-segment. The answer streams to stdout as it is written, then comes again with
+ * each grounded phrase marked and numbered, one line per phrase; progress goes to stderr; the
+ * result files ({@link ResultFiles}) appear in --out all at once, or not at all.
+ */
+final class Ground {
+    private Ground() {}
+
+    /** Where tools/fetch_weights.sh puts the paper's checkpoints. */
+    static final String DEFAULT_MODEL = "weights/llava-1.5-7b-hf", DEFAULT_SAM = "weights/sam-vit-huge";
+
+    static int run(List<String> args, PrintStream out, PrintStream err) throws IOException {
+        Options o = Options.parse(args, List.of("image", "prompt", "model", "sam", "out", "max-tokens", "heads", "offset",
+                "mask", "template", "tokenizer", "threads", "backend", "device"), List.of("no-normalize"));
+        if (!o.positional().isEmpty()) throw new UsageException("unexpected argument '" + o.positional().getFirst() + "'");
+        Path imageFile = Path.of(o.required("image"));
+        Path model = Path.of(o.get("model", DEFAULT_MODEL)), sam = Path.of(o.get("sam", DEFAULT_SAM));
+        Path outDir = Path.of(o.get("out", defaultOut(imageFile)));
+        Grounder.Options options = options(o);
+        String prompt = o.get("prompt", Chat.DEFAULT_PROMPT);
+        if (prompt.isBlank()) throw new UsageException("--prompt is empty");
+        checkOut(outDir);
+
+        RgbImage image = ImageFiles.read(imageFile);
+        long t0 = System.nanoTime();
+        Grounding g;
+        try (Backend b = Backends.open(o)) {
+            err.printf(Locale.ROOT, "loading %s and %s on %s ...%n", model, sam, b.name());
+            try (Grounder grounder = Grounder.open(model, Chat.tokenizerFile(o, model), sam, b)) {
+                g = grounder.ground(image, prompt, options, new Grounder.Listener() {
+                    @Override public void stage(String what) { err.println(what + " ..."); }
+                    @Override public void text(String piece) { out.print(piece); out.flush(); }
+                });
+            }
+        }
+        out.println();
+        out.println();
+        out.println(marked(g));
+        for (int i = 0; i < g.phrases().size(); i++) {
+            Grounding.Phrase p = g.phrases().get(i);
+            int area = 0;
+            for (byte m : p.mask()) area += m;
+            out.printf(Locale.ROOT, "%2d  %-32s root %-14s point (%d, %d)  score %.3f  mask %d px%n",
+                    i + 1, quoted(p.text()), quoted(p.root()), p.x(), p.y(), p.score(), area);
+        }
+        ResultFiles.write(g, new ResultFiles.Source(imageFile.toString(), model.toString(), sam.toString(), options.describe()), outDir);
+        err.printf(Locale.ROOT, "wrote %s (result.json, overlay.png, index.html, %d heat map%s) in %.1f s%n",
+                outDir, g.phrases().size(), g.phrases().size() == 1 ? "" : "s", (System.nanoTime() - t0) / 1e9);
+        return 0;
+    }
+
+    static Grounder.Options options(Options o) {
+        Grounder.Options d = Grounder.Options.DEFAULT;
+        int maxTokens = o.integer("max-tokens", d.maxTokens());
+        if (maxTokens < 1) throw new UsageException("--max-tokens must be at least 1, got " + maxTokens);
+        int offset = o.integer("offset", d.offset());
+        if (offset != 0 && offset != 1) throw new UsageException("--offset must be 0 or 1, got " + offset);
+        Grounder.Options out = d.withMaxTokens(maxTokens).withOffset(offset).withNormalize(!o.flag("no-normalize"))
+                .withMask(choice(o, "mask", d.mask(), Grounder.MaskChoice.class))
+                .withTemplate(ChatTemplate.of(o.get("template", d.template().id())));
+        String heads = o.get("heads", "official");
+        return switch (heads) {
+            case "official" -> out.withHeads(Grounder.Heads.OFFICIAL);
+            case "all" -> out.withHeads(Grounder.Heads.ALL);
+            default -> out.withPairs(pairs(heads));
+        };
+    }
+
+    /** "3:30,4:7" -> {{3, 30}, {4, 7}}: layer:head pairs, 0-based. */
+    private static int[][] pairs(String value) {
+        String[] items = value.split(",", -1);
+        int[][] out = new int[items.length][];
+        for (int i = 0; i < items.length; i++) {
+            String[] lh = items[i].trim().split(":", -1);
+            try {
+                if (lh.length != 2) throw new NumberFormatException();
+                out[i] = new int[] {Integer.parseInt(lh[0].trim()), Integer.parseInt(lh[1].trim())};
+            } catch (NumberFormatException e) {
+                throw new UsageException("--heads must be official, all or layer:head pairs like 3:30,4:7, got '" + value + "'");
+            }
+        }
+        return out;
+    }
+
+    /** An enum option by its constant's name in lower case. */
+    private static <E extends Enum<E>> E choice(Options o, String name, E def, Class<E> type) {
+        String v = o.get(name, def.name().toLowerCase(Locale.ROOT));
+        for (E e : type.getEnumConstants()) if (e.name().toLowerCase(Locale.ROOT).equals(v)) return e;
+        StringBuilder all = new StringBuilder();
+        for (E e : type.getEnumConstants()) all.append(all.isEmpty() ? "" : "|").append(e.name().toLowerCase(Locale.ROOT));
+        throw new UsageException("--" + name + " must be " + all + ", got '" + v + "'");
+    }
+
+    /** photo.jpg -> photo.ground, beside the working directory's other files. */
+    private static String defaultOut(Path image) {
+        String name = image.getFileName() == null ? "image" : image.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        return (dot > 0 ? name.substring(0, dot) : name) + ".ground";
+    }
+
+    /** Refused before any slow work: an --out that can never be written. */
+    private static void checkOut(Path outDir) throws IOException {
+        if (Files.exists(outDir) && !Files.isDirectory(outDir)) throw new IOException("--out " + outDir + " is a file, not a directory");
+        Path parent = outDir.toAbsolutePath().getParent();
+        if (parent == null || !Files.isDirectory(parent)) throw new IOException("--out " + outDir + ": no such parent directory " + parent);
+        if (!Files.isWritable(parent)) throw new IOException("--out " + outDir + ": cannot write in " + parent);
+    }
+
+    /** The answer with each phrase in brackets, numbered: "a [black cat]1 on [the sofa]2". */
+    static String marked(Grounding g) {
+        StringBuilder s = new StringBuilder();
+        int at = 0;     // code points of the answer already copied
+        for (int i = 0; i < g.phrases().size(); i++) {
+            Grounding.Phrase p = g.phrases().get(i);
+            s.append(g.span(at, p.start())).append('[').append(p.text()).append(']').append(i + 1);
+            at = p.end();
+        }
+        return s.append(g.span(at, g.answer().codePointCount(0, g.answer().length()))).toString().strip();
+    }
+
+    private static String quoted(String s) { return '"' + s + '"'; }
+}
