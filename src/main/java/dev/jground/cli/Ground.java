@@ -38,6 +38,10 @@ final class Ground {
         String prompt = o.get("prompt", Chat.DEFAULT_PROMPT);
         if (prompt.isBlank()) throw new UsageException("--prompt is empty");
         checkOut(outDir);
+        for (Path dir : List.of(model, sam))
+            if (!Files.isDirectory(dir) && (dir.toString().equals(DEFAULT_MODEL) || dir.toString().equals(DEFAULT_SAM)))
+                throw new IOException(dir + ": no such directory; tools/fetch_weights.sh " + dir.getFileName()
+                        + " downloads it, or name a checkpoint with --" + (dir == model ? "model" : "sam") + " DIR");
 
         RgbImage image = ImageFiles.read(imageFile);
         long t0 = System.nanoTime();

@@ -162,6 +162,7 @@ public final class Grounder implements AutoCloseable {
 
     /** A checkpoint directory's config.json, refused unless it describes {@code kind}. */
     private static JsonObject config(Path dir, ModelKind kind, String what) throws IOException {
+        if (!Files.isDirectory(dir)) throw new IOException(what + " " + dir + ": no such directory");
         Path file = dir.resolve("config.json");
         if (!Files.isRegularFile(file)) throw new IOException(what + " " + dir + ": no config.json");
         JsonObject c = JsonObject.parse(file);
