@@ -41,10 +41,10 @@ public final class AttentionMaps {
     public static float[] toImage(float[] map, int grid, int width, int height) {
         if (map.length != grid * grid) throw new IllegalArgumentException("map of " + map.length + " is not " + grid + "x" + grid);
         int side = Math.max(width, height), top = (side - height) / 2, left = (side - width) / 2;
-        // on the host, not the backend: a few grid cells in, one image out, read by host code next
-        float[] square = new float[side * side], out = new float[width * height];
-        Resample.bicubic(map, 1, grid, grid, side, side, false, square);
-        for (int y = 0; y < height; y++) System.arraycopy(square, (top + y) * side + left, out, y * width, width);
+        // on the host, not the backend: a few grid cells in, one image out, read by host code next;
+        // only the unpadded window of the square is computed
+        float[] out = new float[width * height];
+        Resample.bicubicCrop(map, grid, grid, side, side, top, left, height, width, out);
         return out;
     }
 

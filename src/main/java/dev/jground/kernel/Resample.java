@@ -42,6 +42,18 @@ public final class Resample {
         separable(x, channels, h, w, outH, outW, out, taps(h, outH, alignCorners, true), taps(w, outW, alignCorners, true));
     }
 
+    /**
+     * The [cropH, cropW] window at (top, left) of a one-channel bicubic resize of x [h, w] to
+     * [outH, outW], without computing the rest: every value is the one {@link #bicubic} gives there.
+     */
+    public static void bicubicCrop(float[] x, int h, int w, int outH, int outW, int top, int left, int cropH, int cropW, float[] out) {
+        check("bicubic", x, 1, h, w, cropH, cropW, out);
+        if (top < 0 || left < 0 || top + cropH > outH || left + cropW > outW)
+            throw new IllegalArgumentException("bicubic: a " + cropH + "×" + cropW + " crop at (" + top + ", " + left
+                    + ") leaves the " + outH + "×" + outW + " output");
+        window(x, 0, h, w, taps(h, outH, false, true), taps(w, outW, false, true), top, cropH, left, cropW, out, 0);
+    }
+
     /** Per output index: n source indices and weights, flattened [out, n]. */
     record Taps(int n, int[] index, float[] weight) {}
 
@@ -87,20 +99,36 @@ public final class Resample {
     private static float convolution2(float x, float a) { return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a; }
 
     private static void separable(float[] x, int channels, int h, int w, int outH, int outW, float[] out, Taps ty, Taps tx) {
+        for (int c = 0; c < channels; c++) window(x, c * h * w, h, w, ty, tx, 0, outH, 0, outW, out, c * outH * outW);
+    }
+
+    /**
+     * Output rows [oy0, oy0 + rows) and columns [ox0, ox0 + cols) of one channel at x[in..]. Each
+     * input row is interpolated across the width once (the inner sums), then rows are combined;
+     * the arithmetic and its order are those of the direct double loop, so the results are too.
+     */
+    private static void window(float[] x, int in, int h, int w, Taps ty, Taps tx, int oy0, int rows, int ox0, int cols,
+                               float[] out, int o) {
         int ny = ty.n, nx = tx.n;
-        for (int c = 0; c < channels; c++) {
-            int in = c * h * w, o = c * outH * outW;
-            for (int oy = 0; oy < outH; oy++) {
-                for (int ox = 0; ox < outW; ox++) {
-                    float sum = 0f;
-                    for (int a = 0; a < ny; a++) {
-                        int row = in + ty.index[oy * ny + a] * w;
-                        float inner = x[row + tx.index[ox * nx]] * tx.weight[ox * nx];
-                        for (int b = 1; b < nx; b++) inner += x[row + tx.index[ox * nx + b]] * tx.weight[ox * nx + b];
-                        sum += inner * ty.weight[oy * ny + a];
-                    }
-                    out[o++] = sum;
-                }
+        float[] inner = new float[h * cols];
+        boolean[] needed = new boolean[h];
+        for (int oy = oy0; oy < oy0 + rows; oy++) for (int a = 0; a < ny; a++) needed[ty.index[oy * ny + a]] = true;
+        for (int iy = 0; iy < h; iy++) {
+            if (!needed[iy]) continue;
+            int row = in + iy * w;
+            for (int j = 0; j < cols; j++) {
+                int t = (ox0 + j) * nx;
+                float v = x[row + tx.index[t]] * tx.weight[t];
+                for (int b = 1; b < nx; b++) v += x[row + tx.index[t + b]] * tx.weight[t + b];
+                inner[iy * cols + j] = v;
+            }
+        }
+        for (int oy = oy0; oy < oy0 + rows; oy++, o += cols) {
+            for (int j = 0; j < cols; j++) out[o + j] = 0f;
+            for (int a = 0; a < ny; a++) {
+                int r = ty.index[oy * ny + a] * cols;
+                float wy = ty.weight[oy * ny + a];
+                for (int j = 0; j < cols; j++) out[o + j] += inner[r + j] * wy;
             }
         }
     }

@@ -107,6 +107,24 @@ class ResampleTest {
             }
     }
 
+    @Test
+    void bicubicCropIsTheWindowOfTheFullResize() {
+        Random r = new Random(64);
+        // {in h, in w, out h, out w, top, left, crop h, crop w}
+        int[][] cases = {{1, 1, 1, 1, 0, 0, 1, 1}, {6, 6, 7, 7, 0, 0, 7, 7}, {6, 6, 451, 451, 75, 0, 300, 451},
+                {24, 24, 33, 33, 5, 3, 20, 30}, {5, 7, 1000, 1001, 999, 0, 1, 1001}, {3, 3, 1031, 1031, 0, 17, 1031, 1000}};
+        for (int[] c : cases) {
+            float[] x = gaussian(r, c[0] * c[1], 1, 0), full = new float[c[2] * c[3]], crop = new float[c[6] * c[7]];
+            Resample.bicubic(x, 1, c[0], c[1], c[2], c[3], false, full);
+            Resample.bicubicCrop(x, c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], crop);
+            for (int y = 0; y < c[6]; y++)
+                for (int j = 0; j < c[7]; j++)
+                    assertEquals(Float.floatToIntBits(full[(c[4] + y) * c[3] + c[5] + j]), Float.floatToIntBits(crop[y * c[7] + j]),
+                            java.util.Arrays.toString(c) + " at " + y + "," + j);
+        }
+        assertThrows(IllegalArgumentException.class, () -> Resample.bicubicCrop(new float[4], 2, 2, 5, 5, 1, 0, 5, 5, new float[25]));
+    }
+
     // ---- hand-derived expectations ----
 
     @Test
