@@ -65,6 +65,7 @@ final class Ground {
             out.printf(Locale.ROOT, "%2d  %-32s root %-14s point (%d, %d)  score %.3f  mask %d px%n",
                     i + 1, quoted(p.text()), quoted(p.root()), p.x(), p.y(), p.score(), area);
         }
+        err.println("writing " + outDir + " ...");
         ResultFiles.write(g, new ResultFiles.Source(imageFile.toString(), model.toString(), sam.toString(), options.describe()), outDir);
         err.printf(Locale.ROOT, "wrote %s (result.json, overlay.png, index.html, %d heat map%s) in %.1f s%n",
                 outDir, g.phrases().size(), g.phrases().size() == 1 ? "" : "s", (System.nanoTime() - t0) / 1e9);

@@ -34,9 +34,10 @@ public record Grounding(RgbImage image, String prompt, String answer, int[] toke
                          float score, byte[] mask) {}
 
     /** A phrase's map upsampled over the original image as its point was chosen: [height, width] row-major. */
-    public float[] heatMap(Phrase p) {
-        return AttentionMaps.toImage(p.map(), grid, image.width(), image.height());
-    }
+    public float[] heatMap(Phrase p) { return heatMap(p, image.width(), image.height()); }
+
+    /** The same over the image shown at width x height (a preview of another size). */
+    public float[] heatMap(Phrase p, int width, int height) { return AttentionMaps.toImage(p.map(), grid, width, height); }
 
     /** answer[start:end] with code-point offsets, as result.json's consumers (Python) slice it. */
     public String span(int start, int end) {

@@ -5,9 +5,12 @@ import dev.jground.image.ImageFiles;
 import dev.jground.image.MaskImages;
 import dev.jground.image.Overlays;
 import dev.jground.image.Palette;
+import dev.jground.image.PilResize;
+import dev.jground.image.RgbImage;
 import dev.jground.io.Json;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -19,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 /**
@@ -81,7 +85,7 @@ public final class ResultFiles {
 
     /** Writes every file into dir; returns their names, the page last. */
     private static List<String> writeAll(Grounding g, Source src, Path dir) throws IOException {
-        var image = g.image();
+        RgbImage image = g.image();
         int w = image.width(), h = image.height();
         List<String> files = new ArrayList<>();
         ImageFiles.writePng(image, dir.resolve(IMAGE));
@@ -94,8 +98,6 @@ public final class ResultFiles {
             Grounding.Phrase p = g.phrases().get(i);
             int n = i + 1;
             check(g, p, n);
-            ImageFiles.writePng(Overlays.heatMap(image, g.heatMap(p), p.x(), p.y(), Palette.color(i)), dir.resolve(heatMapFile(n)));
-            ImageFiles.writeRgbaPng(w, h, MaskImages.layer(p.mask(), w, h, Palette.color(i), Overlays.MASK_ALPHA), dir.resolve(maskFile(n)));
             files.add(heatMapFile(n));
             files.add(maskFile(n));
             phrases.add(phraseJson(p, n, w, h));
@@ -103,6 +105,7 @@ public final class ResultFiles {
             points.add(new int[] {p.x(), p.y()});
             labels.add(p.text());
         }
+        writeLayers(g, dir);
         ImageFiles.writePng(Overlays.overlay(image, masks, points, labels), dir.resolve(OVERLAY));
         files.add(OVERLAY);
         writeUtf8(dir.resolve(JSON), Json.write(json(g, src, phrases)) + "\n");
@@ -110,6 +113,47 @@ public final class ResultFiles {
         writeUtf8(dir.resolve(PAGE), ResultPage.html(g, src));
         files.add(PAGE);
         return files;
+    }
+
+    /**
+     * Heat maps and mask layers are the page's, shown scaled to the page: a photo larger than this
+     * on its long side gets them at this size (a 12-megapixel photo's 3), which spares the run
+     * most of its PNG encoding and the browser most of its memory.
+     */
+    static final int LAYER_MAX_SIDE = 2048;
+
+    /** Every phrase's heat map and mask layer, phrases in parallel. */
+    private static void writeLayers(Grounding g, Path dir) throws IOException {
+        RgbImage image = g.image();
+        int w = image.width(), h = image.height();
+        double scale = Math.min(1.0, (double) LAYER_MAX_SIDE / Math.max(w, h));
+        int lw = Math.max(1, (int) Math.round(w * scale)), lh = Math.max(1, (int) Math.round(h * scale));
+        RgbImage base = scale < 1 ? PilResize.resize(image, lw, lh, PilResize.Filter.BILINEAR) : image;
+        try {
+            IntStream.range(0, g.phrases().size()).parallel().forEach(i -> {
+                Grounding.Phrase p = g.phrases().get(i);
+                int x = (int) ((long) p.x() * lw / w), y = (int) ((long) p.y() * lh / h);
+                byte[] mask = scale < 1 ? nearest(p.mask(), w, h, lw, lh) : p.mask();
+                try {
+                    ImageFiles.writePng(Overlays.heatMap(base, g.heatMap(p, lw, lh), x, y, Palette.color(i)), dir.resolve(heatMapFile(i + 1)));
+                    ImageFiles.writeRgbaPng(lw, lh, MaskImages.layer(mask, lw, lh, Palette.color(i), Overlays.MASK_ALPHA), dir.resolve(maskFile(i + 1)));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    /** The mask sampled at the centres of a smaller grid's cells. */
+    private static byte[] nearest(byte[] mask, int w, int h, int lw, int lh) {
+        byte[] out = new byte[lw * lh];
+        for (int y = 0; y < lh; y++) {
+            int sy = Math.min(h - 1, (int) ((y + 0.5) * h / lh));
+            for (int x = 0; x < lw; x++) out[y * lw + x] = mask[sy * w + Math.min(w - 1, (int) ((x + 0.5) * w / lw))];
+        }
+        return out;
     }
 
     /** What result.json promises of a phrase, checked before it is written. */

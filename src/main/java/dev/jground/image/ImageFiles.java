@@ -224,22 +224,24 @@ public final class ImageFiles {
 
     /** Writes a PNG atomically: a temporary file beside the target, then a rename. */
     public static void writePng(RgbImage image, Path file) throws IOException {
-        BufferedImage out = new BufferedImage(image.width(), image.height(), BufferedImage.TYPE_INT_RGB);
-        for (int y = 0; y < image.height(); y++)
-            for (int x = 0; x < image.width(); x++)
-                out.setRGB(x, y, image.get(x, y, 0) << 16 | image.get(x, y, 1) << 8 | image.get(x, y, 2));
-        write(out, file);
+        write(interleaved(image.width(), image.height(), image.pixels(), 3), file);
     }
 
     /** Writes straight (not premultiplied) RGBA pixels, [height, width, 4] row-major, as a PNG with alpha, atomically. */
     public static void writeRgbaPng(int width, int height, byte[] rgba, Path file) throws IOException {
         if (rgba.length != (long) width * height * 4)
             throw new IllegalArgumentException(rgba.length + " bytes for a " + width + "x" + height + " RGBA image");
-        BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_INT_ARGB);
-        for (int i = 0; i < width * height; i++)
-            out.setRGB(i % width, i / width, (rgba[4 * i + 3] & 0xFF) << 24 | (rgba[4 * i] & 0xFF) << 16
-                    | (rgba[4 * i + 1] & 0xFF) << 8 | rgba[4 * i + 2] & 0xFF);
-        write(out, file);
+        write(interleaved(width, height, rgba, 4), file);
+    }
+
+    /** The bytes as they are, RGB or RGBA interleaved, behind an 8-bit sRGB colour model: no per-pixel copy. */
+    private static BufferedImage interleaved(int width, int height, byte[] pixels, int bands) {
+        int[] offsets = bands == 4 ? new int[] {0, 1, 2, 3} : new int[] {0, 1, 2};
+        var raster = java.awt.image.Raster.createInterleavedRaster(new java.awt.image.DataBufferByte(pixels, pixels.length),
+                width, height, width * bands, bands, offsets, null);
+        var model = new ComponentColorModel(ColorSpace.getInstance(ColorSpace.CS_sRGB), bands == 4, false,
+                bands == 4 ? java.awt.Transparency.TRANSLUCENT : java.awt.Transparency.OPAQUE, DataBuffer.TYPE_BYTE);
+        return new BufferedImage(model, raster, false, null);
     }
 
     private static void write(BufferedImage image, Path file) throws IOException {

@@ -50,14 +50,19 @@ public final class Overlays {
         double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
         for (float v : map) if (Float.isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
         double range = hi > lo ? hi - lo : 0;
+        int[] colours = new int[HEAT_LEVELS];   // viridis looked up once per level, not once per pixel
+        for (int k = 0; k < HEAT_LEVELS; k++) colours[k] = Viridis.rgb(k / (HEAT_LEVELS - 1.0));
         Canvas canvas = new Canvas(image);
         for (int i = 0; i < map.length; i++) {
             double t = range > 0 && Float.isFinite(map[i]) ? (map[i] - lo) / range : 0;
-            canvas.blend(i % w, i / w, Viridis.rgb(t), HEAT_ALPHA);
+            canvas.blend(i % w, i / w, colours[(int) Math.round(t * (HEAT_LEVELS - 1))], HEAT_ALPHA);
         }
         canvas.marker(x, y, markerRadius(w, h), markerRgb);
         return canvas.toImage();
     }
+
+    /** Colour levels of a heat map: finer than the 8-bit steps any channel can show. */
+    static final int HEAT_LEVELS = 1024;
 
     /** Font scale for an image: 1 below 480 pixels on the short side, then one more per 240. */
     public static int textScale(int width, int height) { return Math.max(1, Math.min(width, height) / 240); }

@@ -80,6 +80,31 @@ class ResultFilesTest {
         assertEquals(0.93, ((Map<?, ?>) phrases.getFirst()).get("score"), "the float's own decimal, not 0.9300000071525574");
     }
 
+    @Test void layersOfALargePhotoAreWrittenAtThePagesSize(@TempDir Path tmp) throws IOException {
+        // 2100 x 30: the long side is over 2048, so layers are 2048 x round(30 * 2048 / 2100) = 2048 x 29
+        int w = 2100, h = 30;
+        byte[] px = new byte[w * h * 3], mask = new byte[w * h];
+        for (int y = 0; y < h; y++) for (int x = 1000; x < 1100; x++) mask[y * w + x] = 1;
+        float[] map = new float[GRID * GRID];
+        map[5] = 1;
+        String answer = "a bar";
+        Grounding g = new Grounding(new RgbImage(w, h, px), PROMPT, answer, new int[] {263, 2594}, GRID,
+                List.of(new Grounding.Phrase("a bar", 0, 5, "bar", new int[] {1}, map, 1050, 15, 0.9f, mask)));
+        Path out = tmp.resolve("big");
+        ResultFiles.write(g, SOURCE, out);
+        for (String f : List.of(ResultFiles.heatMapFile(1), ResultFiles.maskFile(1))) {
+            BufferedImage layer = ImageIO.read(out.resolve(f).toFile());
+            assertEquals(2048, layer.getWidth(), f);
+            assertEquals(29, layer.getHeight(), f);
+        }
+        BufferedImage layer = ImageIO.read(out.resolve(ResultFiles.maskFile(1)).toFile());
+        // the mask covers x in [1000, 1100) of 2100: layer columns [975.2, 1072.8) of 2048
+        assertTrue((layer.getRGB(1024, 14) >>> 24) > 0, "inside the mask");
+        assertEquals(0, layer.getRGB(900, 14) >>> 24, "outside the mask");
+        assertEquals(0, layer.getRGB(1100, 14) >>> 24, "outside the mask");
+        assertEquals(w, ImageIO.read(out.resolve(ResultFiles.OVERLAY).toFile()).getWidth(), "the overlay keeps the image's size");
+    }
+
     @Test void overlayIsTheImageSizeAndTintedInsideTheMasksOnly() throws IOException {
         Path out = tmp.resolve("out");
         ResultFiles.write(three(), SOURCE, out);
