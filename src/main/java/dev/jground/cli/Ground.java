@@ -38,10 +38,7 @@ final class Ground {
         String prompt = o.get("prompt", Chat.DEFAULT_PROMPT);
         if (prompt.isBlank()) throw new UsageException("--prompt is empty");
         checkOut(outDir);
-        for (Path dir : List.of(model, sam))
-            if (!Files.isDirectory(dir) && (dir.toString().equals(DEFAULT_MODEL) || dir.toString().equals(DEFAULT_SAM)))
-                throw new IOException(dir + ": no such directory; tools/fetch_weights.sh " + dir.getFileName()
-                        + " downloads it, or name a checkpoint with --" + (dir == model ? "model" : "sam") + " DIR");
+        checkCheckpoints(model, sam);
 
         RgbImage image = ImageFiles.read(imageFile);
         long t0 = System.nanoTime();
@@ -70,6 +67,14 @@ final class Ground {
         err.printf(Locale.ROOT, "wrote %s (result.json, overlay.png, index.html, %d heat map%s) in %.1f s%n",
                 outDir, g.phrases().size(), g.phrases().size() == 1 ? "" : "s", (System.nanoTime() - t0) / 1e9);
         return 0;
+    }
+
+    /** A default checkpoint directory that is not there yet: say how to get it. */
+    static void checkCheckpoints(Path model, Path sam) throws IOException {
+        for (Path dir : List.of(model, sam))
+            if (!Files.isDirectory(dir) && (dir.toString().equals(DEFAULT_MODEL) || dir.toString().equals(DEFAULT_SAM)))
+                throw new IOException(dir + ": no such directory; tools/fetch_weights.sh " + dir.getFileName()
+                        + " downloads it, or name a checkpoint with --" + (dir == model ? "model" : "sam") + " DIR");
     }
 
     static Grounder.Options options(Options o) {

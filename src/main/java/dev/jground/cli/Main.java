@@ -35,6 +35,12 @@ public final class Main {
                                                     attend-and-segment: the answer with each noun phrase grounded
                                                     by a point and a SAM mask; result.json, overlay.png, heat maps
                                                     and index.html in --out (default IMG-name.ground/)
+              eval --annotations FILE --images DIR [--model DIR] [--sam DIR] [--tokenizer FILE] [--limit N]
+                   [--max-tokens N] [--prompt TEXT] [--heads official|all] [--out report.json] [--seed S]
+                   [--template llava_v1|llava-hf] [--backend cpu|opencl] [--threads T]
+                                                    attend-and-segment scored as instance segmentation on a COCO
+                                                    file: PAcc, mIoU, mask AP/AR and the random-point baseline for
+                                                    every read-out variant side by side; JSON report in --out
               tokenize --tokenizer FILE [--no-bos] [--json-input]
                                                     one text per stdin line -> one JSON array of token ids per line
               segment --sam DIR --image IMG (--point x,y[,label] ... | --box x0,y0,x1,y1) [--multimask] --out mask.png
@@ -60,6 +66,7 @@ public final class Main {
                 case "devices" -> Devices.run(rest, out);
                 case "chat" -> Chat.run(rest, out, err);
                 case "ground" -> Ground.run(rest, out, err);
+                case "eval" -> Eval.run(rest, out, err);
                 case "tokenize" -> Tokenize.run(rest, System.in, out);
                 case "segment" -> Segment.run(rest, out);
                 case "help", "--help", "-h" -> { out.print(USAGE); yield 0; }

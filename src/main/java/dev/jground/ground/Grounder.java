@@ -8,7 +8,9 @@ import dev.jground.io.config.LlavaConfig;
 import dev.jground.io.config.ModelKind;
 import dev.jground.io.config.SamConfig;
 import dev.jground.model.clip.ClipPreprocessorConfig;
+import dev.jground.model.llama.AttentionRecorder;
 import dev.jground.model.llama.Generator;
+import dev.jground.model.llama.Recorders;
 import dev.jground.model.llama.Sampler;
 import dev.jground.model.llava.LlavaForConditionalGeneration;
 import dev.jground.model.llava.VisualAttention;
@@ -25,7 +27,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Attend-and-segment, one call from an image and a question to grounded noun phrases
@@ -118,6 +125,8 @@ public final class Grounder implements AutoCloseable {
     private final SamPredictor sam;
     private final Backend backend;
     private final List<Checkpoint> owned;
+    private RgbImage samImage;                       // the image SAM's embedding is of, if any
+    private final Map<List<Integer>, SamPredictor.Prediction> prompted = new HashMap<>();   // its answers by point
 
     /** From models already loaded; {@link #close} leaves their checkpoints open. */
     public Grounder(LlavaForConditionalGeneration llava, Tokenizer tokenizer, ClipImageProcessor processor,
@@ -175,8 +184,37 @@ public final class Grounder implements AutoCloseable {
 
     public Tokenizer tokenizer() { return tokenizer; }
 
+    /**
+     * One generation kept so that every read-out can be made from it without generating again
+     * (the eval verb reports them side by side): the answer, its noun phrases, and each decoding
+     * step's raw map under each head selection recorded.
+     *
+     * @param text   the decoded answer
+     * @param chunks its noun phrases with their head nouns' token indices
+     * @param maps   for {@link Heads#OFFICIAL}, {@link Heads#ALL} and, when asked for, {@link Heads#LISTED}:
+     *               one raw (not normalised) [grid * grid] map per decoding step, step i produced token i
+     * @param pairs  the (layer, head) pairs recorded as {@link Heads#LISTED}, else null
+     */
+    public record Answer(RgbImage image, String question, int[] tokens, String text, List<NounPhrases.Phrase> chunks,
+                         int grid, Map<Heads, List<float[]>> maps, int[][] pairs) {}
+
+    /** SAM's answer at one point: the kept mask, 0/1 [height, width], and its predicted IoU. */
+    public record Segmented(float score, byte[] mask) {}
+
     /** The image, the question, the answer and its grounded noun phrases. listener may be null. */
     public Grounding ground(RgbImage image, String question, Options o, Listener listener) {
+        return readOut(answer(image, question, o, listener), o, listener == null ? new Listener() {} : listener);
+    }
+
+    /**
+     * The grounding of an answer under o's read-out (heads, pairs, offset, normalisation, mask
+     * choice); o's template, sampler and token limit were the answer's business and are not looked at.
+     * SAM encodes the image once for all read-outs of it, and answers each point once.
+     */
+    public Grounding ground(Answer a, Options o) { return readOut(a, o, new Listener() {}); }
+
+    /** Generates the answer with o's template, sampler and token limit, recording every head selection's maps. */
+    public Answer answer(RgbImage image, String question, Options o, Listener listener) {
         Listener l = listener == null ? new Listener() {} : listener;
         LlavaConfig c = llava.config();
         int[] ids = ImagePrompt.ids(tokenizer, o.template().prompt(question), c.imageTokenIndex());
@@ -194,40 +232,65 @@ public final class Grounder implements AutoCloseable {
 
         l.stage("generating (prompt " + promptLength + " tokens, at most " + maxTokens + " new)");
         int layers = c.text().numHiddenLayers(), heads = c.text().numAttentionHeads();
-        VisualAttention attention = switch (o.heads()) {
-            case OFFICIAL -> VisualAttention.headOfEveryLayer(imageAt, patches, layers, heads, heads - 2);
-            case ALL -> VisualAttention.allHeads(imageAt, patches, layers, heads);
-            case LISTED -> VisualAttention.pairs(imageAt, patches, layers, heads, o.pairs());
-        };
+        // one pass feeds every selection: choosing among them later costs no second generation
+        Map<Heads, VisualAttention> recorders = new EnumMap<>(Heads.class);
+        recorders.put(Heads.OFFICIAL, VisualAttention.headOfEveryLayer(imageAt, patches, layers, heads, heads - 2));
+        recorders.put(Heads.ALL, VisualAttention.allHeads(imageAt, patches, layers, heads));
+        if (o.heads() == Heads.LISTED) recorders.put(Heads.LISTED, VisualAttention.pairs(imageAt, patches, layers, heads, o.pairs()));
         Tokenizer.StreamDecoder stream = tokenizer.streamDecoder(true);
         int[] tokens = new Generator(llava.languageModel()).generate(backend, embeds, maxTokens, o.sampler(),
-                c.text().eosTokenId(), attention, (step, token, logits) -> l.text(stream.push(token)))
+                c.text().eosTokenId(), Recorders.of(recorders.values().toArray(AttentionRecorder[]::new)),
+                (step, token, logits) -> l.text(stream.push(token)))
                 .stream().mapToInt(Integer::intValue).toArray();
         l.text(stream.flush());
 
-        List<float[]> maps = o.normalize() ? AttentionMaps.normalize(attention.maps()) : attention.maps();
         NounPhrases.Decoded decoded = NounPhrases.decode(tokenizer, tokens);
-        List<NounPhrases.Phrase> chunks = NounPhrases.load().phrases(decoded);
-        List<Grounding.Phrase> phrases = new ArrayList<>(chunks.size());
-        if (!chunks.isEmpty()) {
-            l.stage("segmenting " + chunks.size() + " phrase" + (chunks.size() == 1 ? "" : "s"));
-            sam.setImage(image);
-        }
-        int grid = c.vision().gridSize();
-        for (NounPhrases.Phrase chunk : chunks) {
+        Map<Heads, List<float[]>> maps = new EnumMap<>(Heads.class);
+        recorders.forEach((h, r) -> maps.put(h, List.copyOf(r.maps())));
+        return new Answer(image, question, tokens, decoded.text(), NounPhrases.load().phrases(decoded), c.vision().gridSize(),
+                Collections.unmodifiableMap(maps), o.pairs());
+    }
+
+    private Grounding readOut(Answer a, Options o, Listener l) {
+        List<float[]> raw = a.maps().get(o.heads());
+        if (raw == null || (o.heads() == Heads.LISTED && !Arrays.deepEquals(o.pairs(), a.pairs())))
+            throw new IllegalArgumentException("the answer recorded no maps for " + o.describe().get("heads")
+                    + (o.pairs() == null ? "" : " " + o.describe().get("pairs")));
+        List<float[]> maps = o.normalize() ? AttentionMaps.normalize(raw) : raw;
+        List<Grounding.Phrase> phrases = new ArrayList<>(a.chunks().size());
+        if (!a.chunks().isEmpty()) l.stage("segmenting " + a.chunks().size() + " phrase" + (a.chunks().size() == 1 ? "" : "s"));
+        RgbImage image = a.image();
+        for (NounPhrases.Phrase chunk : a.chunks()) {
             List<float[]> own = new ArrayList<>();
             for (int t : chunk.tokens()) if (t - o.offset() >= 0) own.add(maps.get(t - o.offset()));
             // a root whose only token has no map (the first token, offset 1): no point to prompt with;
             // the official code never sees such a phrase, it drops the first token's text (§2.2)
             if (own.isEmpty()) continue;
             float[] map = AttentionMaps.mean(own);
-            int[] point = AttentionMaps.peak(AttentionMaps.toImage(map, grid, image.width(), image.height()), image.width());
-            SamPredictor.Prediction p = sam.predict(new float[] {point[0], point[1]}, new int[] {1}, null, null, true);
-            int kept = o.mask() == MaskChoice.BEST ? p.best() : p.count() - 1;
+            int[] point = AttentionMaps.peak(AttentionMaps.toImage(map, a.grid(), image.width(), image.height()), image.width());
+            Segmented s = segment(image, point[0], point[1], o.mask());
             phrases.add(new Grounding.Phrase(chunk.text(), chunk.start(), chunk.end(), chunk.root(), chunk.tokens(), map,
-                    point[0], point[1], p.iouPredictions()[kept], p.mask(kept)));
+                    point[0], point[1], s.score(), s.mask()));
         }
-        return new Grounding(image, question, decoded.text(), tokens, grid, List.copyOf(phrases));
+        return new Grounding(image, a.question(), a.text(), a.tokens(), a.grid(), List.copyOf(phrases));
+    }
+
+    /**
+     * SAM prompted with one foreground point (multimask, as gcg.py), keeping the mask that choice
+     * picks. The image is encoded on its first prompt and kept while the prompts are of the same
+     * image object; a point asked again is answered from memory.
+     */
+    public Segmented segment(RgbImage image, int x, int y, MaskChoice choice) {
+        if (image != samImage) {
+            prompted.clear();
+            samImage = null;
+            sam.setImage(image);
+            samImage = image;
+        }
+        SamPredictor.Prediction p = prompted.computeIfAbsent(List.of(x, y),
+                k -> sam.predict(new float[] {x, y}, new int[] {1}, null, null, true));
+        int kept = choice == MaskChoice.BEST ? p.best() : p.count() - 1;
+        return new Segmented(p.iouPredictions()[kept], p.mask(kept));
     }
 
     private static int indexOf(int[] ids, int id) {
