@@ -35,7 +35,6 @@ final class Eval {
                 "prompt", "heads", "out", "threads", "seed", "template", "backend", "device"));
         if (!o.positional().isEmpty()) throw new UsageException("unexpected argument '" + o.positional().getFirst() + "'");
         Path annotations = Path.of(o.required("annotations")), imageDir = Path.of(o.required("images"));
-        Path model = Path.of(o.get("model", Ground.DEFAULT_MODEL)), sam = Path.of(o.get("sam", Ground.DEFAULT_SAM));
         String prompt = o.get("prompt", Chat.DEFAULT_PROMPT);
         if (prompt.isBlank()) throw new UsageException("--prompt is empty");
         int limit = o.integer("limit", Integer.MAX_VALUE);
@@ -64,13 +63,15 @@ final class Eval {
         Path parent = report.toAbsolutePath().getParent();
         if (Files.isDirectory(report)) throw new IOException("--out " + report + " is a directory");
         if (parent == null || !Files.isDirectory(parent)) throw new IOException("--out " + report + ": no such directory " + parent);
-        Ground.checkCheckpoints(model, sam);
+        Home.Models models = Home.models(o);
+        Path model = models.llava(), sam = models.sam();
+        if (models.note() != null) err.println(models.note());
 
         Evaluation evaluation = new Evaluation(data, seed);
         long t0 = System.nanoTime();
         try (Backend b = Backends.open(o)) {
             err.printf(Locale.ROOT, "loading %s and %s on %s ...%n", model, sam, b.name());
-            try (Grounder grounder = Grounder.open(model, Chat.tokenizerFile(o, model), sam, b)) {
+            try (Grounder grounder = Grounder.open(model, models.tokenizer(), sam, b)) {
                 long start = System.nanoTime();
                 for (int n = 0; n < images.size(); n++) {
                     CocoDataset.Image info = images.get(n);

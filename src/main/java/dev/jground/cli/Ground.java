@@ -24,28 +24,26 @@ import java.util.Locale;
 final class Ground {
     private Ground() {}
 
-    /** Where tools/fetch_weights.sh puts the paper's checkpoints. */
-    static final String DEFAULT_MODEL = "weights/llava-1.5-7b-hf", DEFAULT_SAM = "weights/sam-vit-huge";
-
     static int run(List<String> args, PrintStream out, PrintStream err) throws IOException {
         Options o = Options.parse(args, List.of("image", "prompt", "model", "sam", "out", "max-tokens", "heads", "offset",
                 "mask", "template", "tokenizer", "threads", "backend", "device"), List.of("no-normalize"));
         if (!o.positional().isEmpty()) throw new UsageException("unexpected argument '" + o.positional().getFirst() + "'");
         Path imageFile = Path.of(o.required("image"));
-        Path model = Path.of(o.get("model", DEFAULT_MODEL)), sam = Path.of(o.get("sam", DEFAULT_SAM));
         Path outDir = Path.of(o.get("out", defaultOut(imageFile)));
         Grounder.Options options = options(o);
         String prompt = o.get("prompt", Chat.DEFAULT_PROMPT);
         if (prompt.isBlank()) throw new UsageException("--prompt is empty");
         checkOut(outDir);
-        checkCheckpoints(model, sam);
+        Home.Models models = Home.models(o);
+        Path model = models.llava(), sam = models.sam();
+        if (models.note() != null) err.println(models.note());
 
         RgbImage image = ImageFiles.read(imageFile);
         long t0 = System.nanoTime();
         Grounding g;
         try (Backend b = Backends.open(o)) {
             err.printf(Locale.ROOT, "loading %s and %s on %s ...%n", model, sam, b.name());
-            try (Grounder grounder = Grounder.open(model, Chat.tokenizerFile(o, model), sam, b)) {
+            try (Grounder grounder = Grounder.open(model, models.tokenizer(), sam, b)) {
                 g = grounder.ground(image, prompt, options, new Grounder.Listener() {
                     @Override public void stage(String what) { err.println(what + " ..."); }
                     @Override public void text(String piece) { out.print(piece); out.flush(); }
@@ -67,14 +65,6 @@ final class Ground {
         err.printf(Locale.ROOT, "wrote %s (result.json, overlay.png, index.html, %d heat map%s) in %.1f s%n",
                 outDir, g.phrases().size(), g.phrases().size() == 1 ? "" : "s", (System.nanoTime() - t0) / 1e9);
         return 0;
-    }
-
-    /** A default checkpoint directory that is not there yet: say how to get it. */
-    static void checkCheckpoints(Path model, Path sam) throws IOException {
-        for (Path dir : List.of(model, sam))
-            if (!Files.isDirectory(dir) && (dir.toString().equals(DEFAULT_MODEL) || dir.toString().equals(DEFAULT_SAM)))
-                throw new IOException(dir + ": no such directory; tools/fetch_weights.sh " + dir.getFileName()
-                        + " downloads it, or name a checkpoint with --" + (dir == model ? "model" : "sam") + " DIR");
     }
 
     static Grounder.Options options(Options o) {

@@ -96,10 +96,11 @@ class GroundTest {
         err = MainTest.run(2, "ground", "--model", SAM, "--tokenizer", ChatTest.TOKENIZER, "--sam", SAM,
                 "--image", photo.toString(), "--out", out.toString())[1];
         assertEquals("jground ground: --model " + SAM + " holds a SamModel checkpoint, expected LlavaForConditionalGeneration", error(err));
-        // the default checkpoints, not downloaded (the tests run in the repository, whose weights/ holds none)
-        err = MainTest.run(2, "ground", "--image", photo.toString(), "--out", out.toString())[1];
-        assertEquals("jground ground: weights/llava-1.5-7b-hf: no such directory; tools/fetch_weights.sh llava-1.5-7b-hf "
-                + "downloads it, or name a checkpoint with --model DIR\n", err);
+        // a LLaVA without a SAM: the real one is not under weights/ (the tests run in the repository), and a
+        // named LLaVA is not paired with the demo's SAM
+        err = MainTest.run(2, "ground", "--model", LLAVA, "--image", photo.toString(), "--out", out.toString())[1];
+        assertEquals("jground ground: no --sam given and no weights/sam-vit-huge; tools/fetch_weights.sh sam-vit-huge "
+                + "downloads it, or name a checkpoint with --sam DIR\n", err);
         // a prompt longer than the context
         err = ground(2, photo, out, "--prompt", "word ".repeat(600))[1];
         assertTrue(error(err).matches("jground ground: the prompt is \\d+ tokens with the image's 36, longer than the model's context of 512"), err);
