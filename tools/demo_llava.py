@@ -174,11 +174,10 @@ class ClipVisionTransformer(nn.Module):
     def features(self, pixels, layer=-2):
         """hidden_states[layer] where hidden_states[0] = pre_layrnorm(embeddings), [i] = output of layer i-1."""
         x = self.pre_layrnorm(self.embeddings(pixels))
-        states = [x]
-        for l in self.encoder.layers[:len(self.encoder.layers) + 1 + layer]:
+        index = layer if layer >= 0 else len(self.encoder.layers) + 1 + layer
+        for l in self.encoder.layers[:index]:  # the layers after it are not needed
             x = l(x)
-            states.append(x)
-        return states[layer]
+        return x
 
 
 class VisionTower(nn.Module):

@@ -22,6 +22,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import demo_llava as dl  # noqa: E402
 import scenes  # noqa: E402
+from prefetch import prefetch  # noqa: E402
 
 
 def batch(args):
@@ -39,17 +40,6 @@ def batch(args):
     return np.stack(pix), ids, np.array([len(c) for c in caps])
 
 
-def prefetch(pool, fn, args, ahead=4):
-    """fn over args in order in the pool, at most `ahead` results waiting (Pool.imap would run ahead unbounded)."""
-    pending = []
-    for a in args:
-        pending.append(pool.apply_async(fn, (a,)))
-        if len(pending) > ahead:
-            yield pending.pop(0).get()
-    for p in pending:
-        yield p.get()
-
-
 def main(argv):
     p = argparse.ArgumentParser()
     p.add_argument("--seed", type=int, default=0)
@@ -62,6 +52,7 @@ def main(argv):
     p.add_argument("--out", default="/tmp/demo-llava.pt")
     p.add_argument("--log", default="weights/demo/training/llava_loss.tsv")
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--stop-step", type=int, help="stop after this step (to repeat a run that --max-minutes cut short)")
     a = p.parse_args(argv)
 
     torch.set_num_threads(a.threads)
@@ -92,7 +83,7 @@ def main(argv):
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
             acc, nacc = acc + loss.item(), nacc + 1
-            stop = (time.time() - t0) / 60 > a.max_minutes
+            stop = (time.time() - t0) / 60 > a.max_minutes or step == a.stop_step
             if step % 25 == 0 or step == a.steps or stop:
                 log.write("%d\t%.0f\t%.4f\t%.2e\n" % (step, time.time() - t0, acc / nacc, lr))
                 log.flush()
@@ -101,7 +92,7 @@ def main(argv):
                 torch.save({"config": c, "step": step, "state_dict": model.state_dict()}, a.out + ".tmp")
                 os.replace(a.out + ".tmp", a.out)
             if stop:
-                log.write("# stopped by --max-minutes at step %d\n" % step)
+                log.write("# stopped at step %d (--max-minutes or --stop-step)\n" % step)
                 break
     log.write("# done: %d steps in %.0f s\n" % (step, time.time() - t0))
     log.close()
