@@ -64,29 +64,22 @@ def load(ckpt, cls):
     return m.eval(), d
 
 
-def export_llava(model, out):
+def export(model, out, preprocessor):
+    """model.safetensors (F16), config.json and preprocessor_config.json into out."""
     os.makedirs(out, exist_ok=True)
     sd = {k: v.half().numpy() for k, v in model.state_dict().items()}
     write_safetensors(os.path.join(out, "model.safetensors"), sd, {"format": "pt"})
-    with open(os.path.join(out, "config.json"), "w") as f:
-        json.dump(model.c, f, indent=2)
-    with open(os.path.join(out, "preprocessor_config.json"), "w") as f:
-        json.dump(dl.preprocessor_config(model.c), f, indent=2)
-    shutil.copyfile(TOKENIZER, os.path.join(out, "tokenizer.json"))
+    for name, content in (("config.json", model.c), ("preprocessor_config.json", preprocessor)):
+        with open(os.path.join(out, name), "w") as f:
+            json.dump(content, f, indent=2)
 
 
-def export_sam(model, out):
-    os.makedirs(out, exist_ok=True)
-    sd = {k: v.half().numpy() for k, v in model.state_dict().items()}
-    write_safetensors(os.path.join(out, "model.safetensors"), sd, {"format": "pt"})
-    with open(os.path.join(out, "config.json"), "w") as f:
-        json.dump(model.c, f, indent=2)
-    size = model.c["vision_config"]["image_size"]
-    with open(os.path.join(out, "preprocessor_config.json"), "w") as f:
-        json.dump({"do_normalize": True, "do_pad": True, "do_rescale": False, "do_resize": True,
-                   "image_mean": [0.485, 0.456, 0.406], "image_std": [0.229, 0.224, 0.225],
-                   "image_processor_type": "SamImageProcessor", "pad_size": {"height": size, "width": size},
-                   "resample": 2, "size": {"longest_edge": size}}, f, indent=2)
+def sam_preprocessor_config(c):
+    size = c["vision_config"]["image_size"]
+    return {"do_normalize": True, "do_pad": True, "do_rescale": True, "do_resize": True, "rescale_factor": 1 / 255,
+            "image_mean": [0.485, 0.456, 0.406], "image_std": [0.229, 0.224, 0.225],
+            "image_processor_type": "SamImageProcessor", "pad_size": {"height": size, "width": size},
+            "resample": 2, "size": {"longest_edge": size}}
 
 
 def caption_of(model, image, max_new=40):
@@ -149,8 +142,9 @@ def main(argv):
     llava, dla = load(a.llava, dl.Llava)
     sam, dsa = load(a.sam, ds.Sam)
     print("llava step", dla["step"], "sam step", dsa["step"])
-    export_llava(llava, os.path.join(a.out, "llava"))
-    export_sam(sam, os.path.join(a.out, "sam"))
+    export(llava, os.path.join(a.out, "llava"), dl.preprocessor_config(llava.c))
+    shutil.copyfile(TOKENIZER, os.path.join(a.out, "llava", "tokenizer.json"))
+    export(sam, os.path.join(a.out, "sam"), sam_preprocessor_config(sam.c))
     demo = scenes.make_scene(scenes.SPLIT_SEEDS["demo"], 2)
     Image.fromarray(demo["image"]).save(os.path.join(a.out, "scene.png"))
     print("scene.png:", demo["caption"])

@@ -10,12 +10,8 @@ and the multimask token 3 (output index 2, the "third mask" attend-and-segment k
 the whole object, for tokens 1 and 2 the smaller of their two losses (SAM's minimum over
 ambiguous outputs); plus the MSE of the IoU head against each mask's real IoU.
 """
-import argparse
-import math
-import multiprocessing as mp
 import os
 import sys
-import time
 
 import numpy as np
 import torch
@@ -25,7 +21,7 @@ from PIL import Image
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import demo_sam as ds  # noqa: E402
 import scenes  # noqa: E402
-from prefetch import prefetch  # noqa: E402
+import training  # noqa: E402
 
 
 def target_mask(mask, target):
@@ -82,63 +78,22 @@ def loss_of(model, pix, owner, points, gt):
 
 
 def main(argv):
-    p = argparse.ArgumentParser()
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--steps", type=int, default=1500)
-    p.add_argument("--batch", type=int, default=4)
-    p.add_argument("--prompts", type=int, default=3)
-    p.add_argument("--lr", type=float, default=1e-3)
-    p.add_argument("--warmup", type=int, default=100)
-    p.add_argument("--max-minutes", type=float, default=40)
-    p.add_argument("--save-every", type=int, default=100)
-    p.add_argument("--out", default="/tmp/demo-sam.pt")
-    p.add_argument("--log", default="weights/demo/training/sam_loss.tsv")
-    p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--stop-step", type=int, help="stop after this step (to repeat a run that --max-minutes cut short)")
-    a = p.parse_args(argv)
-
+    a = training.arguments(argv, steps=600, batch=4, lr=1e-3, warmup=50, minutes=40, out="/tmp/demo-sam.pt",
+                           log="weights/demo/training/sam_loss.tsv", extra=[("--prompts", int, 3)])
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     c = ds.config()
     model = ds.Sam(c)
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=0.01)
-    size = c["vision_config"]["image_size"]
-    os.makedirs(os.path.dirname(a.log), exist_ok=True)
-    log = open(a.log, "w")
-    log.write("# seed %d, batch %d x %d prompts, lr %g, steps %d, threads %d\nstep\tseconds\tloss\tloss_mask2\tiou_mask2\tlr\n"
-              % (a.seed, a.batch, a.prompts, a.lr, a.steps, a.threads))
-    t0, acc, step = time.time(), np.zeros(3), 0
-    nacc = 0
-    with mp.get_context("fork").Pool(1) as pool:
-        jobs = prefetch(pool, batch, ((k * a.batch, a.batch, a.prompts, size, a.seed, scenes.SPLIT_SEEDS["train"])
-                                 for k in range(a.steps)))
-        for step in range(1, a.steps + 1):
-            pix, owner, points, gt = (torch.from_numpy(x) for x in next(jobs))
-            lr = a.lr * min(1.0, step / a.warmup) * 0.5 * (1 + math.cos(math.pi * min(1.0, step / a.steps)))
-            lr = max(lr, a.lr * 0.02)
-            for g in opt.param_groups:
-                g["lr"] = lr
-            loss, l3, iou3 = loss_of(model, pix, owner, points, gt)
-            opt.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            acc += (loss.item(), l3, iou3)
-            nacc += 1
-            stop = (time.time() - t0) / 60 > a.max_minutes or step == a.stop_step
-            if step % 25 == 0 or step == a.steps or stop:
-                m = acc / nacc
-                log.write("%d\t%.0f\t%.4f\t%.4f\t%.4f\t%.2e\n" % (step, time.time() - t0, m[0], m[1], m[2], lr))
-                log.flush()
-                acc, nacc = np.zeros(3), 0
-            if step % a.save_every == 0 or step == a.steps or stop:
-                torch.save({"config": c, "step": step, "state_dict": model.state_dict()}, a.out + ".tmp")
-                os.replace(a.out + ".tmp", a.out)
-            if stop:
-                log.write("# stopped at step %d (--max-minutes or --stop-step)\n" % step)
-                break
-    log.write("# done: %d steps in %.0f s\n" % (step, time.time() - t0))
-    log.close()
+    size, data_seed = c["vision_config"]["image_size"], scenes.SPLIT_SEEDS["train"]
+
+    def loss(b):
+        loss, l3, iou3 = loss_of(model, *(torch.from_numpy(x) for x in b))
+        return loss, (l3, iou3)
+
+    training.run(a, model, opt, c, batch, lambda k: (k * a.batch, a.batch, a.prompts, size, a.seed, data_seed), loss,
+                 "seed %d, batch %d x %d prompts, lr %g, steps %d" % (a.seed, a.batch, a.prompts, a.lr, a.steps),
+                 ["loss_mask2", "iou_mask2"])
 
 
 if __name__ == "__main__":
