@@ -281,6 +281,7 @@ class Llava(nn.Module):
                 nn.init.normal_(m.weight, std=0.02)
                 if isinstance(m, nn.Linear) and m.bias is not None:
                     nn.init.zeros_(m.bias)
+        self._init_vision(vc)
         # Rows of tokens that never occur stay exactly zero (no gradient reaches them, and AdamW's
         # decay of zero is zero), so their tied logits are exactly 0 and the full-vocabulary softmax
         # equals a softmax over the used rows plus one class of logit log(#unused): training computes
@@ -298,6 +299,31 @@ class Llava(nn.Module):
         emb = torch.cat([f, f], dim=-1)
         self.register_buffer("cos", emb.cos(), persistent=False)
         self.register_buffer("sin", emb.sin(), persistent=False)
+
+    def _init_vision(self, vc):
+        """transformers' CLIP initialisation (CLIPPreTrainedModel._init_weights, factor 1), except the
+        position embedding: a 2-D sine/cosine pattern of the patch's column and row, so that where
+        an object is (captions name objects left to right) is visible from the first step."""
+        d, n = vc["hidden_size"], vc["num_hidden_layers"]
+        tower = self.vision_tower.vision_model
+        nn.init.normal_(tower.embeddings.class_embedding, std=d ** -0.5)
+        nn.init.normal_(tower.embeddings.patch_embedding.weight, std=0.02)
+        for layer in tower.encoder.layers:
+            a = layer.self_attn
+            for p in (a.q_proj, a.k_proj, a.v_proj):
+                nn.init.normal_(p.weight, std=d ** -0.5 * (2 * n) ** -0.5)
+            nn.init.normal_(a.out_proj.weight, std=d ** -0.5)
+            nn.init.normal_(layer.mlp.fc1.weight, std=(2 * d) ** -0.5)
+            nn.init.normal_(layer.mlp.fc2.weight, std=d ** -0.5 * (2 * n) ** -0.5)
+        g = vc["image_size"] // vc["patch_size"]
+        rows, cols = torch.meshgrid(torch.arange(g).float(), torch.arange(g).float(), indexing="ij")
+        quarter = d // 4
+        freq = 1.0 / (g ** (torch.arange(quarter).float() / quarter))
+        pe = torch.cat([torch.sin(cols.reshape(-1, 1) * freq), torch.cos(cols.reshape(-1, 1) * freq),
+                        torch.sin(rows.reshape(-1, 1) * freq), torch.cos(rows.reshape(-1, 1) * freq)], dim=1)
+        with torch.no_grad():
+            tower.embeddings.position_embedding.weight[0].normal_(std=0.02)
+            tower.embeddings.position_embedding.weight[1:] = 0.5 * pe
 
     def embed(self, pixels, ids_after):
         """Input embeddings of prompt-before, image features, prompt-after, then ids_after [b, n]."""

@@ -303,13 +303,9 @@ class Sam(nn.Module):
         self.shared_image_embedding = SharedEmbedding(c["vision_config"]["num_pos_feats"])
         self.prompt_encoder = PromptEncoder(c["prompt_encoder_config"])
         self.mask_decoder = MaskDecoder(c["mask_decoder_config"])
-        for m in self.modules():
-            if isinstance(m, (nn.Linear, nn.Embedding)):
-                nn.init.normal_(m.weight, std=0.02)
-                if isinstance(m, nn.Linear):
-                    nn.init.zeros_(m.bias)
-            if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
-                nn.init.kaiming_uniform_(m.weight, a=math.sqrt(5))
+        # PyTorch's default initialisation, as the official segment-anything code: at this width
+        # normal(0.02) weights make every attention uniform, the first (residual-free) token
+        # self-attention erases the point, and training settles on "all objects" whatever the point
 
     def dense_pe(self):
         g = self.c["prompt_encoder_config"]["image_embedding_size"]

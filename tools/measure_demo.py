@@ -7,8 +7,8 @@ Captions: greedy, the llava_v1 prompt; an object counts as named when a phrase "
 {kind}" of the caption matches it by colour and kind (multiset matching per scene); naming
 precision is matched phrases over phrases. Pointing: for each kind word the caption generates,
 the attention of the decoding step that produced it over the image tokens, read out as several
-variants (mean over all layers and heads; per layer; minus the mean map of all generated
-tokens), argmax patch centre mapped back to the original image; a hit when it lies in an object
+variants (mean over all layers and heads; per layer; head n-2 of every layer as the official
+code; each also minus the mean map of all generated tokens), argmax patch centre mapped back to the original image; a hit when it lies in an object
 of that kind. Baseline: a uniformly random pixel of the image. SAM: IoU of the multimask output
 index 2 (post-processed as SamPredictor, threshold 0) for a uniformly random point inside each
 object, and for the centre-most point.
@@ -127,7 +127,9 @@ def main(argv):
             # maps[t] [layers, heads, grid*grid]: attention of the pass that produced token t
             maps = torch.stack([torch.stack([l[:, start:start + grid * grid] for l in step]) for step in attns])
             mean_all = maps.mean(0)
-            variants = {"all": lambda m: m.mean((0, 1)), "norm_all": lambda m: (m - mean_all).mean((0, 1))}
+            h2 = maps.shape[2] - 2  # the official code's head n-2 of every layer
+            variants = {"all": lambda m: m.mean((0, 1)), "norm_all": lambda m: (m - mean_all).mean((0, 1)),
+                        "official_head": lambda m: m[:, h2].mean(0), "norm_official_head": lambda m: (m - mean_all)[:, h2].mean(0)}
             for L in range(maps.shape[1]):
                 variants["layer%d" % L] = (lambda L: lambda m: m[L].mean(0))(L)
                 variants["norm_layer%d" % L] = (lambda L: lambda m: (m[L] - mean_all[L]).mean(0))(L)
