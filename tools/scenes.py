@@ -77,12 +77,14 @@ def _shape_mask(kind, cx, cy, r, angle, w, h):
     return np.asarray(m, np.uint8).astype(bool)
 
 
-def make_scene(seed, index):
-    """Returns dict(image uint8 HWC, objects [dict(kind, colour, size, mask bool HW, order)], caption)."""
+def make_scene(seed, index, max_objects=4):
+    """Returns dict(image uint8 HWC, objects [dict(kind, colour, size, mask bool HW, order)], caption).
+
+    max_objects < 4 caps the object count (a training curriculum); the scene is otherwise the same draw."""
     rng = np.random.default_rng([seed, index])
     w, h = int(rng.integers(160, 257)), int(rng.integers(160, 257))
     img = _background(rng, w, h)
-    n = int(rng.choice([1, 2, 3, 4], p=[0.2, 0.3, 0.3, 0.2]))
+    n = min(int(rng.choice([1, 2, 3, 4], p=[0.2, 0.3, 0.3, 0.2])), max_objects)
     short = min(w, h)
     objects, owner = [], np.full((h, w), -1, np.int32)
     tries = 0

@@ -22,10 +22,10 @@ import training  # noqa: E402
 
 def batch(args):
     """Pixels [B, 3, S, S], caption ids [B, n+1] padded with EOS, lengths [B] for scenes start..start+B-1."""
-    start, count, size, seed = args
+    start, count, size, seed, max_objects = args
     pix, caps = [], []
     for i in range(start, start + count):
-        s = scenes.make_scene(seed, i)
+        s = scenes.make_scene(seed, i, max_objects)
         pix.append(dl.preprocess(s["image"], size))
         caps.append(dl.tokenize_caption(s["caption"]))
     n = max(len(c) for c in caps) + 1
@@ -37,7 +37,7 @@ def batch(args):
 
 def main(argv):
     a = training.arguments(argv, steps=500, batch=8, lr=2e-3, warmup=60, minutes=76, out="/tmp/demo-llava.pt",
-                           log="weights/demo/training/llava_loss.tsv")
+                           log="weights/demo/training/llava_loss.tsv", extra=[("--curriculum", int, 0)])
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     c = dl.config()
@@ -48,11 +48,15 @@ def main(argv):
                             lr=a.lr, betas=(0.9, 0.98))
     size, seed = c["vision_config"]["image_size"], scenes.SPLIT_SEEDS["train"]
 
+    def objects(k):
+        """--curriculum C: scenes of at most 1 object for the first C steps, at most 2 for the next C, then all."""
+        return 4 if k >= 2 * a.curriculum else 1 + k // a.curriculum
+
     def loss(b):
         pix, ids, lens = b
         return model.loss(torch.from_numpy(pix), torch.from_numpy(ids), torch.from_numpy(lens)), ()
 
-    training.run(a, model, opt, c, batch, lambda k: (k * a.batch, a.batch, size, seed), loss,
+    training.run(a, model, opt, c, batch, lambda k: (k * a.batch, a.batch, size, seed, objects(k)), loss,
                  "seed %d, batch %d, lr %g, steps %d" % (a.seed, a.batch, a.lr, a.steps), [])
 
 

@@ -38,6 +38,8 @@ def arguments(argv, steps, batch, lr, warmup, minutes, out, log, extra=()):
     p.add_argument("--log", default=log)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--stop-step", type=int, help="stop after this step (to repeat a run that --max-minutes cut short)")
+    p.add_argument("--init", help="start from this checkpoint's weights (a fresh optimiser and schedule)")
+    p.add_argument("--first-batch", type=int, default=0, help="step k trains on batch first-batch + k - 1 of the split")
     for name, kind, default in extra:
         p.add_argument(name, type=kind, default=default)
     return p.parse_args(argv)
@@ -50,13 +52,15 @@ def learning_rate(a, step):
 
 
 def run(a, model, opt, config, batch_fn, batch_args, loss_fn, header, columns):
-    """loss_fn(batch) -> (loss tensor, extra floats to log); batch_args(k) -> the argument of batch_fn for step k+1."""
+    """loss_fn(batch) -> (loss tensor, extra floats to log); batch_args(k) -> the argument of batch_fn for batch k."""
+    if a.init:
+        model.load_state_dict(torch.load(a.init)["state_dict"])
     os.makedirs(os.path.dirname(a.log) or ".", exist_ok=True)
     log = open(a.log, "w")
-    log.write("# %s, threads %d\n%s\n" % (header, a.threads, "\t".join(["step", "seconds", "loss"] + columns + ["lr"])))
+    log.write("# %s, threads %d%s\n%s\n" % (header, a.threads, ", from %s, first batch %d" % (a.init, a.first_batch) if a.init else "", "\t".join(["step", "seconds", "loss"] + columns + ["lr"])))
     t0, acc, nacc, step = time.time(), np.zeros(1 + len(columns)), 0, 0
     with mp.get_context("fork").Pool(1) as pool:
-        jobs = prefetch(pool, batch_fn, (batch_args(k) for k in range(a.steps)))
+        jobs = prefetch(pool, batch_fn, (batch_args(a.first_batch + k) for k in range(a.steps)))
         for step in range(1, a.steps + 1):
             lr = learning_rate(a, step)
             for g in opt.param_groups:
