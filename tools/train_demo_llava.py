@@ -1,0 +1,64 @@
+#!/usr/bin/python3
+"""Trains the demo LLaVA on captioning synthetic scenes only (no masks, boxes or grounding signal).
+
+Deterministic from --seed on one thread: batch k holds train-split scenes k*B .. k*B+B-1
+(tools/scenes.py, seed 1), the model is initialised from torch.manual_seed(seed), AdamW with
+linear warm-up and cosine decay over --steps. --max-minutes is a safety cap on wall time (a run
+stopped by it is repeated with --stop-step N; the log says which). Writes a checkpoint
+(state_dict + config + step) to --out every --save-every steps and at the end, and the loss
+curve to --log as TSV (step, seconds, loss averaged over the steps since the last line, lr).
+"""
+import os
+import sys
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import demo_llava as dl  # noqa: E402
+import scenes  # noqa: E402
+import training  # noqa: E402
+
+
+def batch(args):
+    """Pixels [B, 3, S, S], caption ids [B, n+1] padded with EOS, lengths [B] for scenes start..start+B-1."""
+    start, count, size, seed, max_objects = args
+    pix, caps = [], []
+    for i in range(start, start + count):
+        s = scenes.make_scene(seed, i, max_objects)
+        pix.append(dl.preprocess(s["image"], size))
+        caps.append(dl.tokenize_caption(s["caption"]))
+    n = max(len(c) for c in caps) + 1
+    ids = np.full((count, n), dl.EOS, np.int64)
+    for k, c in enumerate(caps):
+        ids[k, :len(c)] = c
+    return np.stack(pix), ids, np.array([len(c) for c in caps])
+
+
+def main(argv):
+    a = training.arguments(argv, steps=500, batch=8, lr=2e-3, warmup=60, minutes=76, out="/tmp/demo-llava.pt",
+                           log="weights/demo/training/llava_loss.tsv", extra=[("--curriculum", int, 0)])
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(a.seed)
+    c = dl.config()
+    model = dl.Llava(c)
+    decay = [q for n, q in model.named_parameters() if q.dim() >= 2]
+    rest = [q for n, q in model.named_parameters() if q.dim() < 2]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": rest, "weight_decay": 0.0}],
+                            lr=a.lr, betas=(0.9, 0.98))
+    size, seed = c["vision_config"]["image_size"], scenes.SPLIT_SEEDS["train"]
+
+    def objects(k):
+        """--curriculum C: scenes of at most 1 object for the first C steps, at most 2 for the next C, then all."""
+        return 4 if k >= 2 * a.curriculum else 1 + k // a.curriculum
+
+    def loss(b):
+        pix, ids, lens = b
+        return model.loss(torch.from_numpy(pix), torch.from_numpy(ids), torch.from_numpy(lens)), ()
+
+    training.run(a, model, opt, c, batch, lambda k: (k * a.batch, a.batch, size, seed, objects(k)), loss,
+                 "seed %d, batch %d, lr %g, steps %d" % (a.seed, a.batch, a.lr, a.steps), [])
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

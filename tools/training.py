@@ -1,0 +1,87 @@
+"""The training loop both demo models share: warm-up + cosine schedule, clipping, TSV log, checkpoints.
+
+Batches come from a worker process, in order, a few ahead (`prefetch`); a run is deterministic
+given its arguments on one thread. --max-minutes caps the wall time; --stop-step repeats a run
+that the cap cut short.
+"""
+import argparse
+import math
+import multiprocessing as mp
+import os
+import time
+
+import numpy as np
+import torch
+
+
+def prefetch(pool, fn, args, ahead=4):
+    """fn over args in order in the pool, at most `ahead` results waiting (Pool.imap would run ahead unbounded)."""
+    pending = []
+    for a in args:
+        pending.append(pool.apply_async(fn, (a,)))
+        if len(pending) > ahead:
+            yield pending.pop(0).get()
+    for p in pending:
+        yield p.get()
+
+
+def arguments(argv, steps, batch, lr, warmup, minutes, out, log, extra=()):
+    p = argparse.ArgumentParser()
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--steps", type=int, default=steps)
+    p.add_argument("--batch", type=int, default=batch)
+    p.add_argument("--lr", type=float, default=lr)
+    p.add_argument("--warmup", type=int, default=warmup)
+    p.add_argument("--max-minutes", type=float, default=minutes)
+    p.add_argument("--save-every", type=int, default=100)
+    p.add_argument("--out", default=out)
+    p.add_argument("--log", default=log)
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--stop-step", type=int, help="stop after this step (to repeat a run that --max-minutes cut short)")
+    p.add_argument("--init", help="start from this checkpoint's weights (a fresh optimiser and schedule)")
+    p.add_argument("--first-batch", type=int, default=0, help="step k trains on batch first-batch + k - 1 of the split")
+    for name, kind, default in extra:
+        p.add_argument(name, type=kind, default=default)
+    return p.parse_args(argv)
+
+
+def learning_rate(a, step):
+    """Linear warm-up, cosine decay over --steps, never below 2% of the peak."""
+    lr = a.lr * min(1.0, step / a.warmup) * 0.5 * (1 + math.cos(math.pi * min(1.0, step / a.steps)))
+    return max(lr, a.lr * 0.02)
+
+
+def run(a, model, opt, config, batch_fn, batch_args, loss_fn, header, columns):
+    """loss_fn(batch) -> (loss tensor, extra floats to log); batch_args(k) -> the argument of batch_fn for batch k."""
+    if a.init:
+        model.load_state_dict(torch.load(a.init)["state_dict"])
+    os.makedirs(os.path.dirname(a.log) or ".", exist_ok=True)
+    log = open(a.log, "w")
+    log.write("# %s, threads %d%s\n%s\n" % (header, a.threads, ", from %s, first batch %d" % (a.init, a.first_batch) if a.init else "", "\t".join(["step", "seconds", "loss"] + columns + ["lr"])))
+    t0, acc, nacc, step = time.time(), np.zeros(1 + len(columns)), 0, 0
+    with mp.get_context("fork").Pool(1) as pool:
+        jobs = prefetch(pool, batch_fn, (batch_args(a.first_batch + k) for k in range(a.steps)))
+        for step in range(1, a.steps + 1):
+            lr = learning_rate(a, step)
+            for g in opt.param_groups:
+                g["lr"] = lr
+            loss, extra = loss_fn(next(jobs))
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            acc += (loss.item(),) + tuple(extra)
+            nacc += 1
+            stop = (time.time() - t0) / 60 > a.max_minutes or step == a.stop_step
+            if step % 25 == 0 or step == a.steps or stop:
+                log.write("\t".join(["%d" % step, "%.0f" % (time.time() - t0)] + ["%.4f" % v for v in acc / nacc] + ["%.2e" % lr]) + "\n")
+                log.flush()
+                acc, nacc = np.zeros(1 + len(columns)), 0
+            if step % a.save_every == 0 or step == a.steps or stop:
+                torch.save({"config": config, "step": step, "state_dict": model.state_dict()}, a.out + ".tmp")
+                os.replace(a.out + ".tmp", a.out)
+            if stop:
+                log.write("# stopped at step %d (--max-minutes or --stop-step)\n" % step)
+                break
+    log.write("# done: %d steps in %.0f s\n" % (step, time.time() - t0))
+    log.close()
