@@ -8,7 +8,6 @@ import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * y [M, N] = x [M, K] · Wᵀ (+ bias [N]), W [N, K] in its stored dtype (F32, F16 or BF16): the
@@ -80,7 +79,7 @@ public final class Matmul {
     private static void gemv(float[] x, int m, WeightMatrix w, float[] bias, float[] y, Parallel par) {
         int n = w.rows(), k = w.cols();
         float[] xs = w.dtype() == DType.BF16 ? pairSplit(x, m, k) : x;
-        inChunks(par, n, GEMV_CHUNK, (n0, n1) -> {
+        par.forChunks(n, GEMV_CHUNK, (n0, n1) -> {
             float[] sums = new float[4];
             for (int j = n0; j < n1; j += 4) {
                 int rows = Math.min(4, n1 - j);
@@ -220,7 +219,7 @@ public final class Matmul {
         for (int i0 = 0; i0 < m; i0 += mc) {
             int rows = Math.min(mc, m - i0), tiles = (rows + MR - 1) / MR, base = i0;
             par.forRange(tiles, (t0, t1) -> { for (int t = t0; t < t1; t++) packTile(x, base, rows, k, t, packed); });
-            inChunks(par, n, GEMM_CHUNK, (n0, n1) -> gemmPanels(packed, base, rows, tiles, w, bias, y, n0, n1));
+            par.forChunks(n, GEMM_CHUNK, (n0, n1) -> gemmPanels(packed, base, rows, tiles, w, bias, y, n0, n1));
         }
     }
 
@@ -258,7 +257,7 @@ public final class Matmul {
                     Convert.toF32(dt, w.data(), (j0 + c) * rowBytes + (long) k0 * dt.byteSize(), rowsBuf, c * kc, kc);
                 if (cols < NR) java.util.Arrays.fill(rowsBuf, cols * kc, NR * kc, 0f);   // a last, partial panel
                 for (int t = 0; t < tiles; t++)
-                    kernel(xp, (t * k + k0) * MR, rowsBuf, kc, acc, (p * tiles + t) * tileSize);
+                    kernel(xp, (t * k + k0) * MR, rowsBuf, 0, kc, acc, (p * tiles + t) * tileSize);
             }
         }
         for (int p = 0; p < panels; p++) {
@@ -273,8 +272,11 @@ public final class Matmul {
         }
     }
 
-    /** acc[ao + c·MR + i] += Σ_kk xp[xo + kk·MR + i] · rows[c·kc + kk] for i < MR, c < NR. */
-    private static void kernel(float[] xp, int xo, float[] rows, int kc, float[] acc, int ao) {
+    /**
+     * acc[ao + c·MR + i] += Σ_kk xp[xo + kk·MR + i] · rows[ro + c·kc + kk] for i < MR, c < NR
+     * (also the two products of {@link RelPosAttention}).
+     */
+    static void kernel(float[] xp, int xo, float[] rows, int ro, int kc, float[] acc, int ao) {
         FloatVector c00 = FloatVector.fromArray(F, acc, ao), c01 = FloatVector.fromArray(F, acc, ao + L),
                 c02 = FloatVector.fromArray(F, acc, ao + 2 * L), c10 = FloatVector.fromArray(F, acc, ao + MR),
                 c11 = FloatVector.fromArray(F, acc, ao + MR + L), c12 = FloatVector.fromArray(F, acc, ao + MR + 2 * L),
@@ -293,21 +295,21 @@ public final class Matmul {
             FloatVector x0 = FloatVector.fromArray(F, xp, xi);
             FloatVector x1 = FloatVector.fromArray(F, xp, xi + L);
             FloatVector x2 = FloatVector.fromArray(F, xp, xi + 2 * L);
-            FloatVector b = FloatVector.broadcast(F, rows[kk]);
+            FloatVector b = FloatVector.broadcast(F, rows[ro + kk]);
             c00 = x0.fma(b, c00); c01 = x1.fma(b, c01); c02 = x2.fma(b, c02);
-            b = FloatVector.broadcast(F, rows[kc + kk]);
+            b = FloatVector.broadcast(F, rows[ro + kc + kk]);
             c10 = x0.fma(b, c10); c11 = x1.fma(b, c11); c12 = x2.fma(b, c12);
-            b = FloatVector.broadcast(F, rows[2 * kc + kk]);
+            b = FloatVector.broadcast(F, rows[ro + 2 * kc + kk]);
             c20 = x0.fma(b, c20); c21 = x1.fma(b, c21); c22 = x2.fma(b, c22);
-            b = FloatVector.broadcast(F, rows[3 * kc + kk]);
+            b = FloatVector.broadcast(F, rows[ro + 3 * kc + kk]);
             c30 = x0.fma(b, c30); c31 = x1.fma(b, c31); c32 = x2.fma(b, c32);
-            b = FloatVector.broadcast(F, rows[4 * kc + kk]);
+            b = FloatVector.broadcast(F, rows[ro + 4 * kc + kk]);
             c40 = x0.fma(b, c40); c41 = x1.fma(b, c41); c42 = x2.fma(b, c42);
-            b = FloatVector.broadcast(F, rows[5 * kc + kk]);
+            b = FloatVector.broadcast(F, rows[ro + 5 * kc + kk]);
             c50 = x0.fma(b, c50); c51 = x1.fma(b, c51); c52 = x2.fma(b, c52);
-            b = FloatVector.broadcast(F, rows[6 * kc + kk]);
+            b = FloatVector.broadcast(F, rows[ro + 6 * kc + kk]);
             c60 = x0.fma(b, c60); c61 = x1.fma(b, c61); c62 = x2.fma(b, c62);
-            b = FloatVector.broadcast(F, rows[7 * kc + kk]);
+            b = FloatVector.broadcast(F, rows[ro + 7 * kc + kk]);
             c70 = x0.fma(b, c70); c71 = x1.fma(b, c71); c72 = x2.fma(b, c72);
         }
         c00.intoArray(acc, ao); c01.intoArray(acc, ao + L); c02.intoArray(acc, ao + 2 * L);
@@ -318,23 +320,6 @@ public final class Matmul {
         c50.intoArray(acc, ao + 5 * MR); c51.intoArray(acc, ao + 5 * MR + L); c52.intoArray(acc, ao + 5 * MR + 2 * L);
         c60.intoArray(acc, ao + 6 * MR); c61.intoArray(acc, ao + 6 * MR + L); c62.intoArray(acc, ao + 6 * MR + 2 * L);
         c70.intoArray(acc, ao + 7 * MR); c71.intoArray(acc, ao + 7 * MR + L); c72.intoArray(acc, ao + 7 * MR + 2 * L);
-    }
-
-    /**
-     * Runs body over [0, n) in chunks of {@code chunk} that the pool's threads take in turn, so a
-     * thread that the OS delays (two cores shared with other work) holds back one chunk, not half.
-     */
-    private static void inChunks(Parallel par, int n, int chunk, Parallel.Range body) {
-        int chunks = (n + chunk - 1) / chunk;
-        if (par.threads() == 1 || chunks == 1) {
-            body.run(0, n);
-            return;
-        }
-        AtomicInteger next = new AtomicInteger();
-        par.forRange(Math.min(par.threads(), chunks), (s, e) -> {
-            for (int c; (c = next.getAndIncrement()) < chunks; )
-                body.run(c * chunk, Math.min(n, (c + 1) * chunk));
-        });
     }
 
     private static int roundUp(int v, int to) { return (v + to - 1) / to * to; }

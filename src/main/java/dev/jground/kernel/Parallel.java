@@ -6,6 +6,7 @@ import java.util.concurrent.Future;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A bounded pool for data-parallel loops. The caller's thread takes a share of the work,
@@ -69,6 +70,24 @@ public final class Parallel implements AutoCloseable {
                 throw new IllegalStateException(e.getCause());
             }
         }
+    }
+
+    /**
+     * Runs body over [0, n) in chunks of {@code chunk} that the threads take in turn, so a thread
+     * that the OS delays (two cores shared with other work) holds back one chunk, not half the
+     * loop. Which thread runs a chunk varies; bodies must not let results depend on it.
+     */
+    public void forChunks(int n, int chunk, Range body) {
+        int chunks = (n + chunk - 1) / chunk;
+        if (threads == 1 || chunks <= 1) {
+            if (n > 0) body.run(0, n);
+            return;
+        }
+        AtomicInteger next = new AtomicInteger();
+        forRange(Math.min(threads, chunks), (s, e) -> {
+            for (int c; (c = next.getAndIncrement()) < chunks; )
+                body.run(c * chunk, Math.min(n, (c + 1) * chunk));
+        });
     }
 
     @Override public void close() { if (pool != null) pool.shutdownNow(); }

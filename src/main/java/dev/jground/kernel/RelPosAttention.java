@@ -1,7 +1,6 @@
 package dev.jground.kernel;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.util.Arrays;
@@ -11,19 +10,25 @@ import java.util.Arrays;
  * image_encoder.py Attention + add_decomposed_rel_pos) over a batch of h × w token grids (the
  * windows, or the whole grid in a global block). For query i at (yi, xi) and key j at (yj, xj):
  * <pre>
- *   logit_ij = scale · q_i·k_j + q_i·relPosH[yi - yj + h - 1] + q_i·relPosW[xi - xj + w - 1]
+ *   logit_ij = (scale · q_i)·k_j + q_i·relPosH[yi - yj + h - 1] + q_i·relPosW[xi - xj + w - 1]
  * </pre>
- * with the unscaled q in the two position terms, softmax over j, then Σ_j p_ij v_j. Rows
- * (grid, head, query) are split over threads in contiguous ranges; a thread copies the keys
- * of its current (grid, head) transposed, [d, t], and the values contiguous, [t, d], so the
- * logits of a query are d vector FMAs over all keys at once (no per-key reductions) and the
- * value sum streams rows. One row of logits is materialised at a time; a tiled version is
- * future work.
+ * with the unscaled q in the two position terms, softmax over j, then Σ_j p_ij v_j.
+ *
+ * <p>Tiled so that the t × t score matrix (4096² per head in a global block) never exists:
+ * queries go {@link Matmul#MR} at a time, lanes along the queries, through the GEMM's own
+ * micro-kernel. A tile's strip of scores sᵀ [keys, MR] is q·kᵀ with 8 keys broadcast per step;
+ * the position terms are two more such products against the tables; the softmax runs down the
+ * strip with every lane a query of its own (no horizontal reductions, each lane summed in key
+ * order); and the strip is then the packed left operand of p·v, with 8 value channels
+ * broadcast. A thread takes one (grid, head) at a time and copies its keys [t, d] and values
+ * transposed [d, t] once. Every output depends only on its own query's arithmetic, so results
+ * do not depend on the thread count or on which thread ran what.
  */
 public final class RelPosAttention {
     private RelPosAttention() {}
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length(), MR = Matmul.MR, NR = Matmul.NR;
 
     /**
      * qkv [batch, h·w, 3·heads·d], each row [q | k | v] with heads contiguous inside each part
@@ -32,79 +37,131 @@ public final class RelPosAttention {
      */
     public static void attention(float[] qkv, float[] out, int batch, int h, int w, int heads, int headDim, float scale,
                                  float[] relPosH, float[] relPosW, Parallel par) {
-        int t = h * w, d = headDim, width = heads * d, row = 3 * width;
         check(qkv, out, batch, h, w, heads, headDim, relPosH, relPosW);
-        par.forRange(batch * heads * t, (start, end) -> {
-            float[] keysT = new float[d * t], values = new float[t * d];
-            float[] logits = new float[t], relH = new float[h], relW = new float[w];
-            int loaded = -1;
-            for (int r = start; r < end; r++) {
-                int gh = r / t, i = r % t, g = gh / heads, head = gh % heads;
-                int base = g * t * row + head * d;
-                if (gh != loaded) {
-                    for (int j = 0; j < t; j++) {
-                        int k = base + j * row + width;
-                        for (int c = 0; c < d; c++) keysT[c * t + j] = qkv[k + c];
-                        System.arraycopy(qkv, k + width, values, j * d, d);
-                    }
-                    loaded = gh;
-                }
-                int qOff = base + i * row, yi = i / w, xi = i % w;
-                for (int yj = 0; yj < h; yj++) relH[yj] = Attention.dot(qkv, qOff, relPosH, (yi - yj + h - 1) * d, d);
-                for (int xj = 0; xj < w; xj++) relW[xj] = Attention.dot(qkv, qOff, relPosW, (xi - xj + w - 1) * d, d);
-                scores(qkv, qOff, scale, keysT, t, d, logits);
-                for (int yj = 0, j = 0; yj < h; yj++)
-                    for (int xj = 0; xj < w; xj++, j++) logits[j] += relH[yj] + relW[xj];
-                Softmax.row(logits, 0, t);
-                weightedSum(logits, t, values, d, out, (g * t + i) * width + head * d);
-            }
+        Grid grid = new Grid(h, w, heads, headDim, scale, padRows(relPosH, 2 * h - 1, headDim), padRows(relPosW, 2 * w - 1, headDim));
+        int units = batch * heads;   // chunks of several windows, so a thread's buffers serve many
+        par.forChunks(units, Math.max(1, units / (4 * par.threads())), (u0, u1) -> {
+            Tile tile = new Tile(grid);
+            for (int u = u0; u < u1; u++) tile.head(qkv, out, u / heads, u % heads);
         });
     }
 
-    /** logits[j] = Σ_c (q_c · scale) kᵀ[c, j], as the official (q * scale) @ kᵀ, vectorised over the keys. */
-    private static void scores(float[] q, int qOff, float scale, float[] keysT, int t, int d, float[] logits) {
-        int end = S.loopBound(t);
-        VectorMask<Float> tail = S.indexInRange(end, t);
-        Arrays.fill(logits, 0, t, 0f);
-        for (int c = 0; c < d; c++) {
-            FloatVector qc = FloatVector.broadcast(S, q[qOff + c] * scale);
-            int k = c * t, j = 0;
-            for (; j < end; j += S.length())
-                FloatVector.fromArray(S, keysT, k + j).fma(qc, FloatVector.fromArray(S, logits, j)).intoArray(logits, j);
-            if (j < t)
-                FloatVector.fromArray(S, keysT, k + j, tail).fma(qc, FloatVector.fromArray(S, logits, j, tail)).intoArray(logits, j, tail);
+    /** The sizes of one call and the position tables with their rows padded to a multiple of {@link Matmul#NR}. */
+    private record Grid(int h, int w, int heads, int d, float scale, float[] tableH, float[] tableW) {
+        int tokens() { return h * w; }
+    }
+
+    /** One thread's buffers, reused over the (grid, head) pairs it takes. */
+    private static final class Tile {
+        final Grid g;
+        final int t, d, dPad, tPad;
+        final float[] keys, valuesT, qScaled, q, strip, relH, relW, rowH, colW, acc;
+
+        Tile(Grid g) {
+            this.g = g;
+            t = g.tokens();
+            d = g.d;
+            tPad = roundUp(t, NR);
+            dPad = roundUp(d, NR);
+            keys = new float[tPad * d];        // [tPad, d], rows past t zero
+            valuesT = new float[dPad * t];     // [dPad, t], rows past d zero
+            qScaled = new float[d * MR];       // [d, MR]: the tile's queries transposed, times scale
+            q = new float[d * MR];             // the same unscaled, for the position terms
+            strip = new float[tPad * MR];      // sᵀ [tPad, MR], then the probabilities
+            relH = new float[g.tableH.length / d * MR];   // [2h - 1 padded, MR]: q · tableH rows
+            relW = new float[g.tableW.length / d * MR];
+            rowH = new float[g.h * MR];        // [h, MR]: relH picked per lane at yi - yj + h - 1
+            colW = new float[g.w * MR];
+            acc = new float[NR * MR];
+        }
+
+        void head(float[] qkv, float[] out, int grid, int head) {
+            int width = g.heads * d, row = 3 * width, base = grid * t * row + head * d;
+            for (int j = 0; j < t; j++) {
+                int k = base + j * row + width;
+                System.arraycopy(qkv, k, keys, j * d, d);
+                for (int c = 0; c < d; c++) valuesT[c * t + j] = qkv[k + width + c];
+            }
+            for (int i0 = 0; i0 < t; i0 += MR) {
+                int lanes = Math.min(MR, t - i0);
+                packQueries(qkv, base + i0 * row, row, lanes);
+                scores(i0, lanes);
+                softmax();
+                for (int c0 = 0; c0 < d; c0 += NR) {
+                    Arrays.fill(acc, 0f);
+                    Matmul.kernel(strip, 0, valuesT, c0 * t, t, acc, 0);
+                    int o = (grid * t + i0) * width + head * d;
+                    for (int r = 0; r < Math.min(NR, d - c0); r++)
+                        for (int l = 0; l < lanes; l++) out[o + l * width + c0 + r] = acc[r * MR + l];
+                }
+            }
+        }
+
+        /** q and qScaled [d, MR] from the tile's rows; lanes past the last query stay 0. */
+        private void packQueries(float[] qkv, int first, int row, int lanes) {
+            Arrays.fill(q, 0f);
+            Arrays.fill(qScaled, 0f);
+            for (int l = 0; l < lanes; l++)
+                for (int c = 0; c < d; c++) {
+                    float v = qkv[first + l * row + c];
+                    q[c * MR + l] = v;
+                    qScaled[c * MR + l] = v * g.scale;   // the official (q * scale) @ kᵀ
+                }
+        }
+
+        /** strip[j] = (q·k_j + relH[yj]) + relW[xj] for j < t, PyTorch's order of the two broadcast adds. */
+        private void scores(int i0, int lanes) {
+            Arrays.fill(strip, 0f);
+            for (int j0 = 0; j0 < tPad; j0 += NR) Matmul.kernel(qScaled, 0, keys, j0 * d, d, strip, j0 * MR);
+            product(g.tableH, relH);
+            product(g.tableW, relW);
+            int h = g.h, w = g.w;
+            for (int l = 0; l < lanes; l++) {
+                int yi = (i0 + l) / w, xi = (i0 + l) % w;
+                for (int yj = 0; yj < h; yj++) rowH[yj * MR + l] = relH[(yi - yj + h - 1) * MR + l];
+                for (int xj = 0; xj < w; xj++) colW[xj * MR + l] = relW[(xi - xj + w - 1) * MR + l];
+            }
+            for (int l = lanes; l < MR; l++) {
+                for (int yj = 0; yj < h; yj++) rowH[yj * MR + l] = 0f;
+                for (int xj = 0; xj < w; xj++) colW[xj * MR + l] = 0f;
+            }
+            for (int yj = 0, j = 0; yj < h; yj++)
+                for (int xj = 0; xj < w; xj++, j++)
+                    for (int v = 0; v < MR; v += L) {
+                        FloatVector s = FloatVector.fromArray(S, strip, j * MR + v).add(FloatVector.fromArray(S, rowH, yj * MR + v));
+                        s.add(FloatVector.fromArray(S, colW, xj * MR + v)).intoArray(strip, j * MR + v);
+                    }
+        }
+
+        /** rel [rows, MR] = table [rows, d] · q, every row of the table against every query of the tile. */
+        private void product(float[] table, float[] rel) {
+            Arrays.fill(rel, 0f);
+            for (int r0 = 0; r0 < table.length / d; r0 += NR) Matmul.kernel(q, 0, table, r0 * d, d, rel, r0 * MR);
+        }
+
+        /** Each lane (query) of strip[0, t): exp(s - max) times 1 / Σ, summed in key order. */
+        private void softmax() {
+            for (int v = 0; v < MR; v += L) {
+                FloatVector max = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+                for (int j = 0; j < t; j++) max = max.max(FloatVector.fromArray(S, strip, j * MR + v));
+                FloatVector sum = FloatVector.zero(S);
+                for (int j = 0; j < t; j++) {
+                    FloatVector e = Exp.exp(FloatVector.fromArray(S, strip, j * MR + v).sub(max));
+                    e.intoArray(strip, j * MR + v);
+                    sum = sum.add(e);
+                }
+                FloatVector inv = FloatVector.broadcast(S, 1f).div(sum);
+                for (int j = 0; j < t; j++) FloatVector.fromArray(S, strip, j * MR + v).mul(inv).intoArray(strip, j * MR + v);
+            }
         }
     }
 
-    /** out[oOff, oOff + d) = Σ_j p_j · v_j over contiguous value rows v [keys, d], two rows per pass. */
-    private static void weightedSum(float[] p, int keys, float[] v, int d, float[] out, int oOff) {
-        int end = S.loopBound(d);
-        VectorMask<Float> tail = S.indexInRange(end, d);
-        Arrays.fill(out, oOff, oOff + d, 0f);
-        int j = 0;
-        for (; j + 2 <= keys; j += 2) {
-            FloatVector p0 = FloatVector.broadcast(S, p[j]), p1 = FloatVector.broadcast(S, p[j + 1]);
-            int v0 = j * d, v1 = v0 + d, c = 0;
-            for (; c < end; c += S.length()) {
-                FloatVector acc = FloatVector.fromArray(S, out, oOff + c);
-                acc = FloatVector.fromArray(S, v, v0 + c).fma(p0, acc);
-                FloatVector.fromArray(S, v, v1 + c).fma(p1, acc).intoArray(out, oOff + c);
-            }
-            if (c < d) {
-                FloatVector acc = FloatVector.fromArray(S, out, oOff + c, tail);
-                acc = FloatVector.fromArray(S, v, v0 + c, tail).fma(p0, acc);
-                FloatVector.fromArray(S, v, v1 + c, tail).fma(p1, acc).intoArray(out, oOff + c, tail);
-            }
-        }
-        for (; j < keys; j++) {
-            FloatVector p0 = FloatVector.broadcast(S, p[j]);
-            int v0 = j * d, c = 0;
-            for (; c < end; c += S.length())
-                FloatVector.fromArray(S, v, v0 + c).fma(p0, FloatVector.fromArray(S, out, oOff + c)).intoArray(out, oOff + c);
-            if (c < d)
-                FloatVector.fromArray(S, v, v0 + c, tail).fma(p0, FloatVector.fromArray(S, out, oOff + c, tail)).intoArray(out, oOff + c, tail);
-        }
+    /** table [rows, d] copied with zero rows up to a multiple of {@link Matmul#NR}. */
+    private static float[] padRows(float[] table, int rows, int d) {
+        return Arrays.copyOf(table, roundUp(rows, NR) * d);
     }
+
+    private static int roundUp(int v, int to) { return (v + to - 1) / to * to; }
 
     private static void check(float[] qkv, float[] out, int batch, int h, int w, int heads, int headDim,
                               float[] relPosH, float[] relPosW) {
