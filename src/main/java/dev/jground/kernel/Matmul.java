@@ -11,7 +11,8 @@ import java.nio.ByteOrder;
 
 /**
  * y [M, N] = x [M, K] · Wᵀ (+ bias [N]), W [N, K] in its stored dtype (F32, F16 or BF16): the
- * {@code nn.Linear} of PyTorch, and conv2d after im2col.
+ * {@code nn.Linear} of PyTorch; and its channels-first form y [N, M] = W · x [K, M], which is
+ * conv2d (after unfolding its patches, or as is for a 1×1 kernel).
  *
  * <p>Two regimes. Few rows of x (decode: M = 1) make this a matrix-vector product bound by
  * memory bandwidth: each thread streams its share of W's rows once, widening them on the way.
@@ -36,8 +37,9 @@ public final class Matmul {
     /** K block: NR widened W rows of KC (16 KiB) stay in L1 while every x tile passes. */
     static final int KC = 512;
     /**
-     * At most this many rows of x per block (672 with 512-bit vectors), so a packed MC × KC slice
-     * of x (1.3 MiB) stays in L2; every block widens W again, so CLIP-L's 577 tokens fit one.
+     * At most this many rows of x per block (672 with 512-bit vectors) when K ≥ KC, so a packed
+     * MC × KC slice of x (1.3 MiB) stays in L2; every block widens W again, so CLIP-L's 577 tokens
+     * fit one. Shorter rows allow proportionally more.
      */
     static final int MC = 14 * MR;
     /** W rows per unit of work handed to a thread: many units per thread, each long enough to reuse x from L2. */
@@ -55,6 +57,20 @@ public final class Matmul {
      * m·N is left alone), bias [N] or null. Runs on {@code par}'s threads.
      */
     public static void matmul(float[] x, int m, WeightMatrix w, float[] bias, float[] y, Parallel par) {
+        multiply(x, false, m, w, bias, y, par);
+    }
+
+    /**
+     * The channels-first form: y [N, m] = W · x + bias per row, with x [K, m] (a map of K channels
+     * over m positions: a 1×1 convolution, or a convolution's unfolded patches) and y [N, m].
+     * The same sums in the same order as {@link #matmul} of xᵀ, transposed; x needs no transpose
+     * (the GEMM packs it by rows) and y is written along its rows.
+     */
+    public static void matmulColumns(float[] x, int m, WeightMatrix w, float[] bias, float[] y, Parallel par) {
+        multiply(x, true, m, w, bias, y, par);
+    }
+
+    private static void multiply(float[] x, boolean columns, int m, WeightMatrix w, float[] bias, float[] y, Parallel par) {
         int n = w.rows(), k = w.cols();
         if (m < 0) throw new IllegalArgumentException("matmul: row count m = " + m + " is negative");
         if (x.length < (long) m * k) throw shapeError(m, w, "x has " + x.length + " floats, needs " + (long) m * k);
@@ -63,11 +79,19 @@ public final class Matmul {
         if (m == 0 || n == 0) return;
         if (k == 0) {
             for (int i = 0; i < m; i++)
-                for (int j = 0; j < n; j++) y[i * n + j] = bias == null ? 0f : bias[j];
+                for (int j = 0; j < n; j++) y[columns ? j * m + i : i * n + j] = bias == null ? 0f : bias[j];
             return;
         }
-        if (m < SMALL_M) gemv(x, m, w, bias, y, par);
-        else gemm(x, m, w, bias, y, par);
+        if (m >= SMALL_M) {
+            gemm(x, columns, m, w, bias, y, par);
+        } else if (!columns) {
+            gemv(x, m, w, bias, y, par);
+        } else {   // a few positions: as rows, then back
+            float[] rows = new float[m * k], out = new float[m * n];
+            Transpose.transpose(x, k, m, rows, Parallel.SERIAL);
+            gemv(rows, m, w, bias, out, par);
+            Transpose.transpose(out, m, n, y, Parallel.SERIAL);
+        }
     }
 
     private static IllegalArgumentException shapeError(int m, WeightMatrix w, String what) {
@@ -206,44 +230,87 @@ public final class Matmul {
 
     // ---- many rows: blocked GEMM ----
 
-    private static void gemm(float[] x, int m, WeightMatrix w, float[] bias, float[] y, Parallel par) {
-        int n = w.rows(), k = w.cols();
-        int blocks = (m + MC - 1) / MC;
-        int mc = roundUp((m + blocks - 1) / blocks, MR);
+    /**
+     * x is packed whole first (one pass over it, in parallel), then threads take units of (block of
+     * MC rows, chunk of W rows, group of the block's tiles) in that order; a narrow W (few chunks)
+     * is shared out by tile groups as well, so every thread has work.
+     */
+    private static void gemm(float[] x, boolean columns, int m, WeightMatrix w, float[] bias, float[] y, Parallel par) {
+        int n = w.rows(), k = w.cols(), tiles = (m + MR - 1) / MR;
         float[] xp = PACKED_X.get();
-        if (xp.length < (long) mc * k) {
-            if ((long) mc * k > Integer.MAX_VALUE - 16) throw new IllegalArgumentException("matmul: K = " + k + " too large");
-            PACKED_X.set(xp = new float[mc * k]);
+        if (xp.length < (long) tiles * MR * k) {
+            if ((long) tiles * MR * k > Integer.MAX_VALUE - 16) throw new IllegalArgumentException("matmul: x [" + m + ", " + k + "] too large");
+            PACKED_X.set(xp = new float[tiles * MR * k]);
         }
         float[] packed = xp;
-        for (int i0 = 0; i0 < m; i0 += mc) {
-            int rows = Math.min(mc, m - i0), tiles = (rows + MR - 1) / MR, base = i0;
-            par.forRange(tiles, (t0, t1) -> { for (int t = t0; t < t1; t++) packTile(x, base, rows, k, t, packed); });
-            par.forChunks(n, GEMM_CHUNK, (n0, n1) -> gemmPanels(packed, base, rows, tiles, w, bias, y, n0, n1));
-        }
+        par.forRange(tiles, (t0, t1) -> {
+            for (int t = t0; t < t1; t++) {
+                if (columns) packColumns(x, m, k, t, packed);
+                else packTile(x, m, k, t, packed);
+            }
+        });
+        // short rows leave L2 room for more of them: MC rows of KC, whatever K is
+        int blockTiles = Math.max(1, MC * KC / Math.min(k, KC) / MR);
+        int blocks = (tiles + blockTiles - 1) / blockTiles;
+        blockTiles = (tiles + blocks - 1) / blocks;
+        int chunks = (n + GEMM_CHUNK - 1) / GEMM_CHUNK;
+        int groups = chunks >= 4 * par.threads() ? 1 : Math.min(blockTiles, (4 * par.threads() + chunks - 1) / chunks);
+        int perBlock = chunks * groups, bt = blockTiles;
+        par.forChunks(blocks * perBlock, 1, (u0, u1) -> {
+            for (int u = u0; u < u1; u++) {
+                int b = u / perBlock, c = u % perBlock / groups, g = u % groups;
+                int first = b * bt, count = Math.min(tiles, first + bt) - first;
+                gemmPanels(packed, first + count * g / groups, first + count * (g + 1) / groups, m, columns, w, bias, y,
+                        c * GEMM_CHUNK, Math.min(n, (c + 1) * GEMM_CHUNK));
+            }
+        });
     }
 
-    /** Tile t of the block: xp[(t·K + k)·MR + lane] = x[i0 + t·MR + lane, k], zero past the last row. */
-    private static void packTile(float[] x, int i0, int rows, int k, int t, float[] xp) {
-        int base = t * k * MR;
-        for (int lane = 0; lane < MR; lane++) {
-            int r = t * MR + lane;
-            if (r < rows) {
-                int src = (i0 + r) * k;
-                for (int kk = 0; kk < k; kk++) xp[base + kk * MR + lane] = x[src + kk];
-            } else {
-                for (int kk = 0; kk < k; kk++) xp[base + kk * MR + lane] = 0f;
+    /**
+     * Tile t: xp[(t·K + k)·MR + lane] = x[t·MR + lane, k] for x [m, K], zero past the last row.
+     * A full tile is gathered a vector of rows at a time (one column of L rows per gather), in
+     * strips of 16 columns so the rows' cache lines are each fetched once; scalar copies ran at
+     * 1-2 ns an element, this at about 0.4.
+     */
+    private static void packTile(float[] x, int m, int k, int t, float[] xp) {
+        int base = t * k * MR, i0 = t * MR, lanes = Math.min(MR, m - i0);
+        if (lanes < MR) {
+            for (int kk = 0; kk < k; kk++)
+                for (int lane = 0; lane < MR; lane++) xp[base + kk * MR + lane] = lane < lanes ? x[(i0 + lane) * k + kk] : 0f;
+            return;
+        }
+        int[] rows = ROW_OFFSETS.get();
+        if (rows[1] != k) for (int l = 0; l < L; l++) rows[l] = l * k;
+        for (int k0 = 0; k0 < k; k0 += 16) {
+            int k1 = Math.min(k, k0 + 16);
+            for (int v = 0; v < MR; v += L) {
+                int src = (i0 + v) * k;
+                for (int kk = k0; kk < k1; kk++) FloatVector.fromArray(F, x, src + kk, rows, 0).intoArray(xp, base + kk * MR + v);
             }
         }
     }
 
+    /** The gather's index map: lane l reads l rows further on (rows of K floats). */
+    private static final ThreadLocal<int[]> ROW_OFFSETS = ThreadLocal.withInitial(() -> new int[Math.max(2, L)]);
+
+    /** The same tile of x given as columns [K, m]: each of its K rows is one copy. */
+    private static void packColumns(float[] x, int m, int k, int t, float[] xp) {
+        int base = t * k * MR, i0 = t * MR, lanes = Math.min(MR, m - i0);
+        for (int kk = 0; kk < k; kk++) {
+            System.arraycopy(x, kk * m + i0, xp, base + kk * MR, lanes);
+            if (lanes < MR) java.util.Arrays.fill(xp, base + kk * MR + lanes, base + (kk + 1) * MR, 0f);
+        }
+    }
+
     /**
-     * y[i0 .. i0+rows, n0 .. n1) for one block of packed x. The sums of all K blocks gather in
-     * {@code acc} in the micro-kernel's own layout (panel p, tile t: [NR][MR]), so a K block costs
-     * the kernel a vector load and store per accumulator, and y's strided scalar stores happen once.
+     * y for W rows [n0, n1) and x tiles [t0, t1). The sums of all K blocks gather in {@code acc}
+     * in the micro-kernel's own layout (panel p, tile t: [NR][MR]), so a K block costs the kernel
+     * a vector load and store per accumulator, and y's stores happen once.
      */
-    private static void gemmPanels(float[] xp, int i0, int rows, int tiles, WeightMatrix w, float[] bias, float[] y, int n0, int n1) {
-        int n = w.rows(), k = w.cols(), panels = (n1 - n0 + NR - 1) / NR, tileSize = NR * MR;
+    private static void gemmPanels(float[] xp, int t0, int t1, int m, boolean columns, WeightMatrix w, float[] bias, float[] y,
+                                   int n0, int n1) {
+        int n = w.rows(), k = w.cols(), panels = (n1 - n0 + NR - 1) / NR, tileSize = NR * MR, tiles = t1 - t0;
+        if (tiles <= 0) return;
         DType dt = w.dtype();
         long rowBytes = (long) dt.byteSize() * k;
         float[] rowsBuf = W_ROWS.get(), acc = ACC.get();
@@ -256,17 +323,20 @@ public final class Matmul {
                 for (int c = 0; c < cols; c++)
                     Convert.toF32(dt, w.data(), (j0 + c) * rowBytes + (long) k0 * dt.byteSize(), rowsBuf, c * kc, kc);
                 if (cols < NR) java.util.Arrays.fill(rowsBuf, cols * kc, NR * kc, 0f);   // a last, partial panel
-                for (int t = 0; t < tiles; t++)
-                    kernel(xp, (t * k + k0) * MR, rowsBuf, 0, kc, acc, (p * tiles + t) * tileSize);
+                for (int t = t0; t < t1; t++)
+                    kernel(xp, (t * k + k0) * MR, rowsBuf, 0, kc, acc, (p * tiles + t - t0) * tileSize);
             }
         }
         for (int p = 0; p < panels; p++) {
             int j0 = n0 + p * NR, cols = Math.min(NR, n1 - j0);
-            for (int t = 0; t < tiles; t++) {
-                int a = (p * tiles + t) * tileSize, tileRows = Math.min(MR, rows - t * MR);
-                for (int i = 0; i < tileRows; i++) {
-                    int yo = (i0 + t * MR + i) * n + j0;
-                    for (int c = 0; c < cols; c++) y[yo + c] = acc[a + c * MR + i] + (bias == null ? 0f : bias[j0 + c]);
+            for (int t = t0; t < t1; t++) {
+                int a = (p * tiles + t - t0) * tileSize, i0 = t * MR, tileRows = Math.min(MR, m - i0);
+                if (columns) {   // along y's rows in both cases
+                    for (int c = 0; c < cols; c++)
+                        for (int i = 0, yo = (j0 + c) * m + i0; i < tileRows; i++) y[yo + i] = acc[a + c * MR + i] + (bias == null ? 0f : bias[j0 + c]);
+                } else {
+                    for (int i = 0; i < tileRows; i++)
+                        for (int c = 0, yo = (i0 + i) * n + j0; c < cols; c++) y[yo + c] = acc[a + c * MR + i] + (bias == null ? 0f : bias[j0 + c]);
                 }
             }
         }

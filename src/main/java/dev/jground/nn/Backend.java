@@ -65,6 +65,12 @@ public interface Backend extends AutoCloseable {
 
     Tensor layerNorm(Tensor x, Tensor weight, Tensor bias, float eps);
 
+    /**
+     * x [C, H, W] normalised over its C channels at each position, then the per-channel affine
+     * (segment-anything LayerNorm2d); weight and bias [C] or null.
+     */
+    Tensor layerNorm2d(Tensor x, Tensor weight, Tensor bias, float eps);
+
     Tensor rmsNorm(Tensor x, Tensor weight, float eps);
 
     /** x [C, H, W] normalised over each of {@code groups} channel groups, then per-channel affine. */

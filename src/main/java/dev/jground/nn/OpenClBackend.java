@@ -265,6 +265,8 @@ public final class OpenClBackend implements Backend {
     }
 
     @Override public Tensor layerNorm(Tensor x, Tensor weight, Tensor bias, float eps) { throw later("layerNorm"); }
+
+    @Override public Tensor layerNorm2d(Tensor x, Tensor weight, Tensor bias, float eps) { throw later("layerNorm2d"); }
     @Override public Tensor rmsNorm(Tensor x, Tensor weight, float eps) { throw later("rmsNorm"); }
     @Override public Tensor groupNorm(Tensor x, int groups, Tensor weight, Tensor bias, float eps) { throw later("groupNorm"); }
     @Override public Tensor gelu(Tensor x) { throw later("gelu"); }

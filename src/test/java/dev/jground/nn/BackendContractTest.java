@@ -176,7 +176,10 @@ public abstract class BackendContractTest {
 
     // ---- elementwise -------------------------------------------------------------------
 
-    static Stream<int[]> shapes() { return Stream.of(new int[] {1}, new int[] {3, 7}, new int[] {33, 257}, new int[] {2, 3, 1031}); }
+    // the last is large enough for the CPU to split it over threads
+    static Stream<int[]> shapes() {
+        return Stream.of(new int[] {1}, new int[] {3, 7}, new int[] {33, 257}, new int[] {2, 3, 1031}, new int[] {7, 9001});
+    }
 
     @ParameterizedTest @MethodSource("shapes")
     void addAndMulOfTheSameShape(int[] shape) {
@@ -255,6 +258,30 @@ public abstract class BackendContractTest {
         float[] x = random(new Random(11), 257, 2);
         float[] got = b.download(implemented(() -> b.relu(b.upload(x, 1, 257))));
         for (int i = 0; i < x.length; i++) assertEquals(Math.max(x[i], 0f), got[i], "element " + i);
+    }
+
+    @ParameterizedTest @MethodSource("mapShapes")
+    void layerNorm2dNormalisesEachPositionOverTheChannels(int c, int h, int w) {
+        Random rnd = new Random(c * 7 + h);
+        int hw = h * w;
+        float[] x = random(rnd, c * hw, 3), weight = random(rnd, c, 1), bias = random(rnd, c, 1);
+        float[] got = b.download(implemented(() -> b.layerNorm2d(b.upload(x, c, h, w), b.upload(weight, c), b.upload(bias, c), 1e-6f)));
+        for (int p = 0; p < hw; p++) {
+            double mean = 0, var = 0;
+            for (int ch = 0; ch < c; ch++) mean += x[ch * hw + p];
+            mean /= c;
+            for (int ch = 0; ch < c; ch++) var += (x[ch * hw + p] - mean) * (x[ch * hw + p] - mean);
+            double rstd = 1 / Math.sqrt(var / c + 1e-6);
+            for (int ch = 0; ch < c; ch++) {
+                double want = (x[ch * hw + p] - mean) * rstd * weight[ch] + bias[ch];
+                assertEquals(want, got[ch * hw + p], 2e-5 + 2e-5 * Math.abs(want), "channel " + ch + ", position " + p);
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> b.layerNorm2d(b.upload(x, c, hw), b.upload(weight, c), b.upload(bias, c), 1e-6f));
+    }
+
+    static Stream<Arguments> mapShapes() {
+        return Stream.of(Arguments.of(1, 1, 1), Arguments.of(7, 3, 5), Arguments.of(33, 1, 7), Arguments.of(64, 33, 40));
     }
 
     @Test void windowPartitionPadsAndUnpartitionDropsThePadding() {

@@ -72,9 +72,8 @@ public final class SamMaskDecoder {
         for (int i = 0; i < numMaskTokens; i++)
             hyper[i] = outputHypernetworksMlps.get(i).forward(b, b.slice(out.queries(), 1 + i, 2 + i));
         Tensor hyperIn = b.concat(hyper);                                   // [masks, C/8]
-        int[] u = up.shape();
-        Tensor pixels = b.transpose(up, u[0], u[1] * u[2]);                 // [16 HW, C/8]
-        Tensor masks = b.reshape(b.matmul(hyperIn, pixels, null), numMaskTokens, u[1], u[2]);
+        // each mask is the upscaled map dotted with its token's hypernetwork output: a 1×1 conv
+        Tensor masks = b.conv2d(up, b.reshape(hyperIn, numMaskTokens, hidden / 8, 1, 1), null, 1, 0);
         Tensor iouHead = iouPredictionHead.forward(b, b.slice(out.queries(), 0, 1));
 
         int from = multimask ? 1 : 0, to = multimask ? numMaskTokens : 1;
