@@ -46,6 +46,11 @@ public final class Matmul {
     static final int GEMM_CHUNK = 16 * NR, GEMV_CHUNK = 64;
     /** Below this many rows of x the matrix-vector path wins: GEMM tiles would be mostly padding. */
     static final int SMALL_M = 8;
+    /**
+     * Below this many multiply-adds (a tenth of a millisecond on one core) a product runs on the
+     * calling thread alone: waking another costs more, and far more on a loaded machine.
+     */
+    static final long SERIAL_WORK = 1 << 20;
 
     private static final ThreadLocal<float[]> PACKED_X = ThreadLocal.withInitial(() -> new float[0]);
     private static final ThreadLocal<float[]> W_ROWS = ThreadLocal.withInitial(() -> new float[NR * KC]);
@@ -82,6 +87,7 @@ public final class Matmul {
                 for (int j = 0; j < n; j++) y[columns ? j * m + i : i * n + j] = bias == null ? 0f : bias[j];
             return;
         }
+        if ((long) m * n * k < SERIAL_WORK) par = Parallel.SERIAL;
         if (m >= SMALL_M) {
             gemm(x, columns, m, w, bias, y, par);
         } else if (!columns) {
@@ -266,32 +272,13 @@ public final class Matmul {
         });
     }
 
-    /**
-     * Tile t: xp[(t·K + k)·MR + lane] = x[t·MR + lane, k] for x [m, K], zero past the last row.
-     * A full tile is gathered a vector of rows at a time (one column of L rows per gather), in
-     * strips of 16 columns so the rows' cache lines are each fetched once; scalar copies ran at
-     * 1-2 ns an element, this at about 0.4.
-     */
+    /** Tile t: xp[(t·K + k)·MR + lane] = x[t·MR + lane, k] for x [m, K], zero past the last row. */
     private static void packTile(float[] x, int m, int k, int t, float[] xp) {
         int base = t * k * MR, i0 = t * MR, lanes = Math.min(MR, m - i0);
-        if (lanes < MR) {
-            for (int kk = 0; kk < k; kk++)
-                for (int lane = 0; lane < MR; lane++) xp[base + kk * MR + lane] = lane < lanes ? x[(i0 + lane) * k + kk] : 0f;
-            return;
-        }
-        int[] rows = ROW_OFFSETS.get();
-        if (rows[1] != k) for (int l = 0; l < L; l++) rows[l] = l * k;
-        for (int k0 = 0; k0 < k; k0 += 16) {
-            int k1 = Math.min(k, k0 + 16);
-            for (int v = 0; v < MR; v += L) {
-                int src = (i0 + v) * k;
-                for (int kk = k0; kk < k1; kk++) FloatVector.fromArray(F, x, src + kk, rows, 0).intoArray(xp, base + kk * MR + v);
-            }
-        }
+        Transpose.columns(x, i0 * k, k, lanes, k, xp, base, MR);
+        if (lanes < MR)
+            for (int kk = 0; kk < k; kk++) java.util.Arrays.fill(xp, base + kk * MR + lanes, base + (kk + 1) * MR, 0f);
     }
-
-    /** The gather's index map: lane l reads l rows further on (rows of K floats). */
-    private static final ThreadLocal<int[]> ROW_OFFSETS = ThreadLocal.withInitial(() -> new int[Math.max(2, L)]);
 
     /** The same tile of x given as columns [K, m]: each of its K rows is one copy. */
     private static void packColumns(float[] x, int m, int k, int t, float[] xp) {

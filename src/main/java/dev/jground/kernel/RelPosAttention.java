@@ -14,21 +14,17 @@ import java.util.Arrays;
  * </pre>
  * with the unscaled q in the two position terms, softmax over j, then Σ_j p_ij v_j.
  *
- * <p>Tiled so that the t × t score matrix (4096² per head in a global block) never exists:
- * queries go {@link Matmul#MR} at a time, lanes along the queries, through the GEMM's own
- * micro-kernel. A tile's strip of scores sᵀ [keys, MR] is q·kᵀ with 8 keys broadcast per step;
- * the position terms are two more such products against the tables; the softmax runs down the
- * strip with every lane a query of its own (no horizontal reductions, each lane summed in key
- * order); and the strip is then the packed left operand of p·v, with 8 value channels
- * broadcast. A thread takes one (grid, head) at a time and copies its keys [t, d] and values
- * transposed [d, t] once. Every output depends only on its own query's arithmetic, so results
- * do not depend on the thread count or on which thread ran what.
+ * <p>A {@link QueryTile} at a time, so the t × t score matrix (4096² per head in a global
+ * block) never exists; the position terms are two more products of the tile's queries, with
+ * the tables' rows, picked per lane and added down the strip before the softmax. A thread takes
+ * (grid, head) pairs in turn; results do not depend on the thread count or on which thread ran
+ * what.
  */
 public final class RelPosAttention {
     private RelPosAttention() {}
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    private static final int L = S.length(), MR = Matmul.MR, NR = Matmul.NR;
+    private static final int L = S.length(), MR = QueryTile.MR, NR = QueryTile.NR;
 
     /**
      * qkv [batch, h·w, 3·heads·d], each row [q | k | v] with heads contiguous inside each part
@@ -38,84 +34,50 @@ public final class RelPosAttention {
     public static void attention(float[] qkv, float[] out, int batch, int h, int w, int heads, int headDim, float scale,
                                  float[] relPosH, float[] relPosW, Parallel par) {
         check(qkv, out, batch, h, w, heads, headDim, relPosH, relPosW);
-        Grid grid = new Grid(h, w, heads, headDim, scale, padRows(relPosH, 2 * h - 1, headDim), padRows(relPosW, 2 * w - 1, headDim));
+        float[] tableH = padRows(relPosH, 2 * h - 1, headDim), tableW = padRows(relPosW, 2 * w - 1, headDim);
         int units = batch * heads;   // chunks of several windows, so a thread's buffers serve many
         par.forChunks(units, Math.max(1, units / (4 * par.threads())), (u0, u1) -> {
-            Tile tile = new Tile(grid);
-            for (int u = u0; u < u1; u++) tile.head(qkv, out, u / heads, u % heads);
+            Positions tile = new Positions(h, w, headDim, tableH, tableW);
+            for (int u = u0; u < u1; u++) tile.head(qkv, out, u / heads, u % heads, heads, scale);
         });
     }
 
-    /** The sizes of one call and the position tables with their rows padded to a multiple of {@link Matmul#NR}. */
-    private record Grid(int h, int w, int heads, int d, float scale, float[] tableH, float[] tableW) {
-        int tokens() { return h * w; }
-    }
+    /** A query tile with the position terms: one thread's buffers, reused over the (grid, head) pairs it takes. */
+    private static final class Positions {
+        final int h, w, t, d;
+        final QueryTile tile;
+        final float[] tableH, tableW, relH, relW, rowH, colW;
 
-    /** One thread's buffers, reused over the (grid, head) pairs it takes. */
-    private static final class Tile {
-        final Grid g;
-        final int t, d, dPad, tPad;
-        final float[] keys, valuesT, qScaled, q, strip, relH, relW, rowH, colW, acc;
-
-        Tile(Grid g) {
-            this.g = g;
-            t = g.tokens();
-            d = g.d;
-            tPad = roundUp(t, NR);
-            dPad = roundUp(d, NR);
-            keys = new float[tPad * d];        // [tPad, d], rows past t zero
-            valuesT = new float[dPad * t];     // [dPad, t], rows past d zero
-            qScaled = new float[d * MR];       // [d, MR]: the tile's queries transposed, times scale
-            q = new float[d * MR];             // the same unscaled, for the position terms
-            strip = new float[tPad * MR];      // sᵀ [tPad, MR], then the probabilities
-            relH = new float[g.tableH.length / d * MR];   // [2h - 1 padded, MR]: q · tableH rows
-            relW = new float[g.tableW.length / d * MR];
-            rowH = new float[g.h * MR];        // [h, MR]: relH picked per lane at yi - yj + h - 1
-            colW = new float[g.w * MR];
-            acc = new float[NR * MR];
+        Positions(int h, int w, int d, float[] tableH, float[] tableW) {
+            this.h = h;
+            this.w = w;
+            this.d = d;
+            t = h * w;
+            tile = new QueryTile(t, d);
+            this.tableH = tableH;
+            this.tableW = tableW;
+            relH = new float[tableH.length / d * MR];   // [2h - 1 padded, MR]: tableH rows · q
+            relW = new float[tableW.length / d * MR];
+            rowH = new float[h * MR];                   // [h, MR]: relH picked per lane at yi - yj + h - 1
+            colW = new float[w * MR];
         }
 
-        void head(float[] qkv, float[] out, int grid, int head) {
-            int width = g.heads * d, row = 3 * width, base = grid * t * row + head * d;
-            for (int j = 0; j < t; j++) {
-                int k = base + j * row + width;
-                System.arraycopy(qkv, k, keys, j * d, d);
-                for (int c = 0; c < d; c++) valuesT[c * t + j] = qkv[k + width + c];
-            }
+        void head(float[] qkv, float[] out, int grid, int head, int heads, float scale) {
+            int width = heads * d, row = 3 * width, base = grid * t * row + head * d;
+            tile.loadHead(qkv, base + width, qkv, base + 2 * width, row, t);
             for (int i0 = 0; i0 < t; i0 += MR) {
                 int lanes = Math.min(MR, t - i0);
-                packQueries(qkv, base + i0 * row, row, lanes);
-                scores(i0, lanes);
-                softmax();
-                for (int c0 = 0; c0 < d; c0 += NR) {
-                    Arrays.fill(acc, 0f);
-                    Matmul.kernel(strip, 0, valuesT, c0 * t, t, acc, 0);
-                    int o = (grid * t + i0) * width + head * d;
-                    for (int r = 0; r < Math.min(NR, d - c0); r++)
-                        for (int l = 0; l < lanes; l++) out[o + l * width + c0 + r] = acc[r * MR + l];
-                }
+                tile.loadQueries(qkv, base + i0 * row, row, lanes, scale);
+                tile.scores();
+                addPositions(i0, lanes);
+                tile.softmax();
+                tile.weightedSum(out, (grid * t + i0) * width + head * d, width, lanes);
             }
         }
-
-        /** q and qScaled [d, MR] from the tile's rows; lanes past the last query stay 0. */
-        private void packQueries(float[] qkv, int first, int row, int lanes) {
-            Arrays.fill(q, 0f);
-            Arrays.fill(qScaled, 0f);
-            for (int l = 0; l < lanes; l++)
-                for (int c = 0; c < d; c++) {
-                    float v = qkv[first + l * row + c];
-                    q[c * MR + l] = v;
-                    qScaled[c * MR + l] = v * g.scale;   // the official (q * scale) @ kᵀ
-                }
-        }
-
-        /** strip[j] = (q·k_j + relH[yj]) + relW[xj] for j < t, PyTorch's order of the two broadcast adds. */
-        private void scores(int i0, int lanes) {
-            Arrays.fill(strip, 0f);
-            for (int j0 = 0; j0 < tPad; j0 += NR) Matmul.kernel(qScaled, 0, keys, j0 * d, d, strip, j0 * MR);
-            product(g.tableH, relH);
-            product(g.tableW, relW);
-            int h = g.h, w = g.w;
+        /** strip[j] = (strip[j] + relH[yj]) + relW[xj] for j < t, PyTorch's order of the two broadcast adds. */
+        private void addPositions(int i0, int lanes) {
+            product(tableH, relH);
+            product(tableW, relW);
             for (int l = 0; l < lanes; l++) {
                 int yi = (i0 + l) / w, xi = (i0 + l) % w;
                 for (int yj = 0; yj < h; yj++) rowH[yj * MR + l] = relH[(yi - yj + h - 1) * MR + l];
@@ -125,6 +87,7 @@ public final class RelPosAttention {
                 for (int yj = 0; yj < h; yj++) rowH[yj * MR + l] = 0f;
                 for (int xj = 0; xj < w; xj++) colW[xj * MR + l] = 0f;
             }
+            float[] strip = tile.strip;
             for (int yj = 0, j = 0; yj < h; yj++)
                 for (int xj = 0; xj < w; xj++, j++)
                     for (int v = 0; v < MR; v += L) {
@@ -133,35 +96,17 @@ public final class RelPosAttention {
                     }
         }
 
-        /** rel [rows, MR] = table [rows, d] · q, every row of the table against every query of the tile. */
+        /** rel [rows, MR] = table [rows, d] · q, every row of the table against every (unscaled) query of the tile. */
         private void product(float[] table, float[] rel) {
             Arrays.fill(rel, 0f);
-            for (int r0 = 0; r0 < table.length / d; r0 += NR) Matmul.kernel(q, 0, table, r0 * d, d, rel, r0 * MR);
-        }
-
-        /** Each lane (query) of strip[0, t): exp(s - max) times 1 / Σ, summed in key order. */
-        private void softmax() {
-            for (int v = 0; v < MR; v += L) {
-                FloatVector max = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-                for (int j = 0; j < t; j++) max = max.max(FloatVector.fromArray(S, strip, j * MR + v));
-                FloatVector sum = FloatVector.zero(S);
-                for (int j = 0; j < t; j++) {
-                    FloatVector e = Exp.exp(FloatVector.fromArray(S, strip, j * MR + v).sub(max));
-                    e.intoArray(strip, j * MR + v);
-                    sum = sum.add(e);
-                }
-                FloatVector inv = FloatVector.broadcast(S, 1f).div(sum);
-                for (int j = 0; j < t; j++) FloatVector.fromArray(S, strip, j * MR + v).mul(inv).intoArray(strip, j * MR + v);
-            }
+            for (int r0 = 0; r0 < table.length / d; r0 += NR) Matmul.kernel(tile.q, 0, table, r0 * d, d, rel, r0 * MR);
         }
     }
 
     /** table [rows, d] copied with zero rows up to a multiple of {@link Matmul#NR}. */
     private static float[] padRows(float[] table, int rows, int d) {
-        return Arrays.copyOf(table, roundUp(rows, NR) * d);
+        return Arrays.copyOf(table, QueryTile.roundUp(rows, NR) * d);
     }
-
-    private static int roundUp(int v, int to) { return (v + to - 1) / to * to; }
 
     private static void check(float[] qkv, float[] out, int batch, int h, int w, int heads, int headDim,
                               float[] relPosH, float[] relPosW) {

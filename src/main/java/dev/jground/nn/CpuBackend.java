@@ -279,11 +279,11 @@ public final class CpuBackend implements Backend {
     }
 
     @Override public Tensor upsampleBilinear(Tensor x, int outH, int outW, boolean alignCorners) {
-        return resample(x, outH, outW, (in, c, h, w, oh, ow, out) -> Resample.bilinear(in, c, h, w, oh, ow, alignCorners, out));
+        return resample(x, outH, outW, (in, c, h, w, oh, ow, out) -> Resample.bilinear(in, c, h, w, oh, ow, alignCorners, out, par));
     }
 
     @Override public Tensor resizeBicubic(Tensor x, int outH, int outW, boolean alignCorners) {
-        return resample(x, outH, outW, (in, c, h, w, oh, ow, out) -> Resample.bicubic(in, c, h, w, oh, ow, alignCorners, out));
+        return resample(x, outH, outW, (in, c, h, w, oh, ow, out) -> Resample.bicubic(in, c, h, w, oh, ow, alignCorners, out, par));
     }
 
     // ---- added for SAM ------------------------------------------------------------------
