@@ -52,6 +52,17 @@ public final class SamMaskDecoder {
         iouPredictionHead = new SamFeedForward(w.at("iou_prediction_head"), hidden, c.iouHeadHiddenDim(), numMaskTokens, c.iouHeadDepth());
     }
 
+    /** imagePe [C, g, g] as tokens [HW, C]; the predictor passes the same imagePe with every prompt, so the last is kept. */
+    private synchronized Tensor tokens(Backend b, Tensor imagePe, int hw) {
+        if (imagePe != lastPe) {
+            lastPeTokens = b.transpose(imagePe, hidden, hw);
+            lastPe = imagePe;
+        }
+        return lastPeTokens;
+    }
+
+    private Tensor lastPe, lastPeTokens;
+
     /**
      * imageEmbeddings and imagePe [C, g, g], sparse [N, C] or null, dense [C, g, g]; multimask
      * selects the masks of tokens 1..3, else the mask of token 0.
@@ -61,7 +72,7 @@ public final class SamMaskDecoder {
         int g = s[1], hw = s[1] * s[2];
         Tensor tokens = sparse == null ? b.concat(iouToken, maskTokens) : b.concat(iouToken, maskTokens, sparse);
         Tensor src = b.transpose(b.add(imageEmbeddings, dense), hidden, hw);
-        Tensor pos = b.transpose(imagePe, hidden, hw);
+        Tensor pos = tokens(b, imagePe, hw);
         SamTwoWayAttentionBlock.State out = transformer.forward(b, src, pos, tokens);
 
         Tensor map = b.reshape(b.transpose(out.keys(), hw, hidden), hidden, g, s[2]);
