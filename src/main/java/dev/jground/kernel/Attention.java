@@ -49,15 +49,23 @@ public final class Attention {
         int tiles = (tq + QueryTile.MR - 1) / QueryTile.MR, units = heads * tiles;
         par.forChunks(units, Math.max(1, units / (4 * par.threads())), (u0, u1) -> {
             QueryTile tile = new QueryTile(tk, headDim);
-            int loaded = -1;
+            int loaded = -1, head = -1;
+            int[] queries = null;   // where each query row of the head is, in q and in out
             for (int u = u0; u < u1; u++) {
                 int h = u / tiles, i0 = u % tiles * QueryTile.MR, kv = h / group, lanes = Math.min(QueryTile.MR, tq - i0);
-                if (kv != loaded) tile.loadHead(k, kv * headDim, v, kv * headDim, kvStride, tk);
-                loaded = kv;
-                tile.loadQueries(q, i0 * qStride + h * headDim, qStride, lanes, scale);
+                if (kv != loaded) {
+                    int[] keys = QueryTile.rows(tk, kv * headDim, kvStride);
+                    tile.loadHead(k, keys, v, keys, tk);
+                    loaded = kv;
+                }
+                if (h != head) {
+                    queries = QueryTile.rows(tq, h * headDim, qStride);
+                    head = h;
+                }
+                tile.loadQueries(q, queries, i0, lanes, scale);
                 tile.scores();
                 tile.softmax();
-                tile.weightedSum(out, i0 * qStride + h * headDim, qStride, lanes);
+                tile.weightedSum(out, queries, i0, lanes);
             }
         });
     }

@@ -39,18 +39,24 @@ final class QueryTile {
         acc = new float[NR * MR];
     }
 
-    /** Loads keys [0, t) of one head: key j's d values at k[kOff + j·stride ..], its value's at v[vOff + j·stride ..]. */
-    void loadHead(float[] k, int kOff, float[] v, int vOff, int stride, int t) {
+    /** Loads keys [0, t) of one head: key j's d values at k[kAt[j] ..], its value's at v[vAt[j] ..]. */
+    void loadHead(float[] k, int[] kAt, float[] v, int[] vAt, int t) {
         if (t < 1 || t > maxKeys) throw new IllegalArgumentException("attention tile: " + t + " keys, room for " + maxKeys);
         this.t = t;
-        for (int j = 0; j < t; j++) System.arraycopy(k, kOff + j * stride, keys, j * d, d);
-        Transpose.columns(v, vOff, stride, t, d, valuesT, 0, t);
+        for (int j = 0; j < t; j++) System.arraycopy(k, kAt[j], keys, j * d, d);
+        Transpose.columns(v, vAt, 0, t, d, valuesT, 0, t);
         Arrays.fill(keys, t * d, roundUp(t, NR) * d, 0f);   // a last key tile's padding scores 0, never read
     }
 
-    /** Queries [0, lanes): query i's d values at src[off + i·stride ..]. */
-    void loadQueries(float[] src, int off, int stride, int lanes, float scale) {
-        Transpose.columns(src, off, stride, lanes, d, q, 0, MR);
+    /** Replaces key j of the loaded head and its value by src[kOff ..] and src[vOff ..] (a window's padding). */
+    void setKey(int j, float[] src, int kOff, int vOff) {
+        System.arraycopy(src, kOff, keys, j * d, d);
+        for (int c = 0; c < d; c++) valuesT[c * t + j] = src[vOff + c];
+    }
+
+    /** Queries [0, lanes): query i's d values at src[at[from + i] ..]. */
+    void loadQueries(float[] src, int[] at, int from, int lanes, float scale) {
+        Transpose.columns(src, at, from, lanes, d, q, 0, MR);
         if (lanes < MR) for (int c = 0; c < d; c++) Arrays.fill(q, c * MR + lanes, (c + 1) * MR, 0f);
         for (int i = 0; i < d * MR; i += L) FloatVector.fromArray(S, q, i).mul(scale).intoArray(qScaled, i);
     }
@@ -80,15 +86,22 @@ final class QueryTile {
         }
     }
 
-    /** out[off + l·stride + c] = Σ_j p_j(l) v_j[c] for the tile's queries l < lanes. */
-    void weightedSum(float[] out, int off, int stride, int lanes) {
+    /** out[at[from + l] + c] = Σ_j p_j(l) v_j[c] for the tile's queries l < lanes. */
+    void weightedSum(float[] out, int[] at, int from, int lanes) {
         for (int c0 = 0; c0 < d; c0 += NR) {
             Arrays.fill(acc, 0f);
             // rows of valuesT past d are read only when d is not a multiple of NR; their sums are dropped
             Matmul.kernel(strip, 0, valuesT, c0 * t, t, acc, 0);
             for (int r = 0; r < Math.min(NR, d - c0); r++)
-                for (int l = 0; l < lanes; l++) out[off + l * stride + c0 + r] = acc[r * MR + l];
+                for (int l = 0; l < lanes; l++) out[at[from + l] + c0 + r] = acc[r * MR + l];
         }
+    }
+
+    /** Offsets start, start + stride, ... of n rows. */
+    static int[] rows(int n, int start, int stride) {
+        int[] at = new int[n];
+        for (int j = 0; j < n; j++) at[j] = start + j * stride;
+        return at;
     }
 
     static int roundUp(int v, int to) { return (v + to - 1) / to * to; }

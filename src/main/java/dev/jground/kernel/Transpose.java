@@ -30,15 +30,20 @@ public final class Transpose {
      * floats, {@code stride} apart, written as the columns of a [cols, ld] block.
      */
     static void columns(float[] src, int off, int stride, int rows, int cols, float[] dst, int dOff, int ld) {
-        int[] at = new int[L];
-        for (int l = 0; l < L; l++) at[l] = l * stride;
+        int[] at = new int[rows];
+        for (int j = 0; j < rows; j++) at[j] = off + j * stride;
+        columns(src, at, 0, rows, cols, dst, dOff, ld);
+    }
+
+    /** As above with row j at src[at[from + j] ..]: rows anywhere (the tokens of a window cut from a grid). */
+    static void columns(float[] src, int[] at, int from, int rows, int cols, float[] dst, int dOff, int ld) {
         int full = rows - rows % L;
         for (int c0 = 0; c0 < cols; c0 += STRIP) {
             int c1 = Math.min(cols, c0 + STRIP);
             for (int j = 0; j < full; j += L)
-                for (int c = c0; c < c1; c++) FloatVector.fromArray(S, src, off + j * stride + c, at, 0).intoArray(dst, dOff + c * ld + j);
+                for (int c = c0; c < c1; c++) FloatVector.fromArray(S, src, c, at, from + j).intoArray(dst, dOff + c * ld + j);
         }
         for (int j = full; j < rows; j++)
-            for (int c = 0; c < cols; c++) dst[dOff + c * ld + j] = src[off + j * stride + c];
+            for (int c = 0; c < cols; c++) dst[dOff + c * ld + j] = src[at[from + j] + c];
     }
 }

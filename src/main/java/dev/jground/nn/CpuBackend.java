@@ -315,13 +315,13 @@ public final class CpuBackend implements Backend {
         return CpuTensor.of(out, c.dim(0), height, width);
     }
 
-    @Override public Tensor relPosAttention(Tensor qkv, int heads, int h, int w, float scale, Tensor relPosH, Tensor relPosW) {
+    @Override public Tensor relPosAttention(Tensor qkv, int heads, int size, float scale, Tensor relPosH, Tensor relPosW, Tensor pad) {
         CpuTensor c = cpu(qkv);
-        int d = ShapeChecks.relPosAttention(c.shape(), heads, h, w), batch = c.dim(0);
-        float[] out = new float[Math.multiplyExact(batch * h * w, heads * d)];
-        RelPosAttention.attention(c.floats(), out, batch, h, w, heads, d, scale,
-                vector(relPosH, (2 * h - 1) * d, "rel_pos_h"), vector(relPosW, (2 * w - 1) * d, "rel_pos_w"), par);
-        return CpuTensor.of(out, batch, h * w, heads * d);
+        int d = ShapeChecks.relPosAttention(c.shape(), heads, size), h = c.dim(0), w = c.dim(1);
+        float[] out = new float[Math.multiplyExact(h * w, heads * d)];
+        RelPosAttention.windows(c.floats(), out, h, w, size, size, optionalVector(pad, 3 * heads * d, "rel-pos attention pad"), heads, d,
+                scale, vector(relPosH, (2 * size - 1) * d, "rel_pos_h"), vector(relPosW, (2 * size - 1) * d, "rel_pos_w"), par);
+        return CpuTensor.of(out, h, w, heads * d);
     }
 
     @Override public void close() { par.close(); }

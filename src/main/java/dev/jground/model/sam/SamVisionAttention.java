@@ -16,7 +16,7 @@ import dev.jground.tensor.TensorView;
 final class SamVisionAttention {
     private final Linear qkv, proj;
     private final Tensor relPosH, relPosW;   // rel_pos_h, rel_pos_w, resized to [2S - 1, d] for this block's grid
-    private final int heads, window, size;
+    private final int heads, size;
     private final float scale;
 
     /** {@code window}: the side of the windows, or 0 in a global block, which attends over the whole grid. */
@@ -28,7 +28,6 @@ final class SamVisionAttention {
         qkv = Linear.of(w, "qkv", d, 3 * d);
         proj = Linear.of(w, "proj", d, d);
         heads = c.numAttentionHeads();
-        this.window = window;
         size = window > 0 ? window : c.gridSize();
         scale = (float) Math.pow(c.headDim(), -0.5);
         relPosH = table(w, "rel_pos_h", c.headDim(), size);
@@ -38,18 +37,10 @@ final class SamVisionAttention {
     /** x [g*g, D], the normalised tokens of a g x g grid -> [g*g, D]. */
     Tensor forward(Backend b, Tensor x, int grid) {
         int d = x.shape()[1];
-        if (window == 0) {
-            Tensor y = b.relPosAttention(b.reshape(qkv.forward(b, x), 1, grid * grid, 3 * d), heads, grid, grid, scale, relPosH, relPosW);
-            return proj.forward(b, b.reshape(y, grid * grid, d));
-        }
-        // The official code zero-pads the normalised grid to whole windows, so a pad token's q, k and
-        // v are the qkv bias. Projecting the grid first and adding the bias to the windows gives the
-        // same values (each sum gets the bias in one rounding either way) for a sixth less work at
-        // 64 -> 70; the projection back runs on the grid's own tokens, after unpartitioning.
-        Tensor windows = b.windowPartition(b.reshape(b.matmul(x, qkv.weight(), null), grid, grid, 3 * d), window);
-        if (qkv.bias() != null) windows = b.add(windows, qkv.bias());
-        Tensor y = b.relPosAttention(windows, heads, window, window, scale, relPosH, relPosW);
-        return proj.forward(b, b.reshape(b.windowUnpartition(y, window, grid, grid), grid * grid, d));
+        Tensor qkvGrid = b.reshape(qkv.forward(b, x), grid, grid, 3 * d);
+        // the official code zero-pads the normalised grid to whole windows: a padding token's q, k and v are the qkv bias
+        Tensor y = b.relPosAttention(qkvGrid, heads, size, scale, relPosH, relPosW, qkv.bias());
+        return proj.forward(b, b.reshape(y, grid * grid, d));
     }
 
     /** The height table as this block uses it (tests). */
