@@ -63,7 +63,7 @@ public final class Attention {
                     head = h;
                 }
                 tile.loadQueries(q, queries, i0, lanes, scale);
-                tile.scores();
+                tile.scores(null, null, 1);
                 tile.softmax();
                 tile.weightedSum(out, queries, i0, lanes);
             }

@@ -1,8 +1,5 @@
 package dev.jground.kernel;
 
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorSpecies;
-
 import java.util.Arrays;
 
 /**
@@ -20,15 +17,14 @@ import java.util.Arrays;
  * bias), and are never queries. A global block is one window of the whole grid. A
  * {@link QueryTile} at a time, so the t × t score matrix (4096² per head in a global block)
  * never exists; the position terms are two more products of the tile's queries, with the
- * tables' rows, picked per lane and added down the strip before the softmax. A thread takes
+ * tables' rows, picked per lane and added to the scores as they are made. A thread takes
  * (window, head) pairs in turn; results do not depend on the thread count or on which thread
  * ran what.
  */
 public final class RelPosAttention {
     private RelPosAttention() {}
 
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    private static final int L = S.length(), MR = QueryTile.MR, NR = QueryTile.NR;
+    private static final int MR = QueryTile.MR, NR = QueryTile.NR;
 
     /**
      * B separate h × w grids: qkv [batch, h·w, 3·heads·d], each row [q | k | v] with heads
@@ -115,15 +111,15 @@ public final class RelPosAttention {
             for (int i0 = 0; i0 < n; i0 += MR) {
                 int lanes = Math.min(MR, n - i0);
                 tile.loadQueries(qkv, queries, i0, lanes, scale);
-                tile.scores();
-                addPositions(i0, lanes);
+                positions(i0, lanes);
+                tile.scores(rowH, colW, g.w);
                 tile.softmax();
                 tile.weightedSum(out, outs, i0, lanes);
             }
         }
 
-        /** strip[j] = (strip[j] + relH[yj]) + relW[xj] for the window's keys j, PyTorch's order of the two broadcast adds. */
-        private void addPositions(int i0, int lanes) {
+        /** rowH [h, MR] and colW [w, MR]: each lane's position terms, relH and relW picked at yi - yj + h - 1 and xi - xj + w - 1. */
+        private void positions(int i0, int lanes) {
             int h = g.h, w = g.w;
             product(g.tableH, relH);
             product(g.tableW, relW);
@@ -136,13 +132,6 @@ public final class RelPosAttention {
                 for (int yj = 0; yj < h; yj++) rowH[yj * MR + l] = 0f;
                 for (int xj = 0; xj < w; xj++) colW[xj * MR + l] = 0f;
             }
-            float[] strip = tile.strip;
-            for (int yj = 0, j = 0; yj < h; yj++)
-                for (int xj = 0; xj < w; xj++, j++)
-                    for (int v = 0; v < MR; v += L) {
-                        FloatVector s = FloatVector.fromArray(S, strip, j * MR + v).add(FloatVector.fromArray(S, rowH, yj * MR + v));
-                        s.add(FloatVector.fromArray(S, colW, xj * MR + v)).intoArray(strip, j * MR + v);
-                    }
         }
 
         /** rel [rows, MR] = table [rows, d] · q, every row of the table against every (unscaled) query of the tile. */
