@@ -7,7 +7,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Elementwise activations with PyTorch's formulas, over x[0, n) into out[0, n) (out may be x),
- * split over {@code par}'s threads in ranges of at least {@link #GRAIN} elements. Each loop is
+ * shared out over {@code par}'s threads in chunks of {@link #GRAIN} elements. Each loop is
  * written out rather than shared through a lambda so that the JIT keeps the vectors in
  * registers; the tail is one masked iteration.
  */
@@ -18,13 +18,13 @@ public final class Activations {
     private static final float SQRT1_2 = 0.70710677f;                // M_SQRT1_2
     private static final float TANH_BETA = 0.7978845608028654f;     // sqrt(2 / pi), PyTorch's kBeta
     private static final float TANH_KAPPA = 0.044715f;
-    /** Elements per thread at the least (a multiple of every vector length): below it a thread costs more than it saves. */
+    /** Elements a chunk (a multiple of every vector length): a few microseconds of work, more than handing it over costs. */
     static final int GRAIN = 16 * 1024;
 
     /** 0.5 x (1 + erf(x / √2)), PyTorch's exact GELU. */
     public static void gelu(float[] x, float[] out, int n, Parallel par) {
         check("gelu", x, out, n);
-        par.forRange(n, GRAIN, (from, to) -> geluRange(x, out, from, to));
+        par.forChunks(n, GRAIN, (from, to) -> geluRange(x, out, from, to));
     }
 
     private static void geluRange(float[] x, float[] out, int from, int to) {
@@ -44,7 +44,7 @@ public final class Activations {
     /** 0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³))), PyTorch's approximate='tanh'. */
     public static void geluTanh(float[] x, float[] out, int n, Parallel par) {
         check("geluTanh", x, out, n);
-        par.forRange(n, GRAIN, (from, to) -> geluTanhRange(x, out, from, to));
+        par.forChunks(n, GRAIN, (from, to) -> geluTanhRange(x, out, from, to));
     }
 
     private static void geluTanhRange(float[] x, float[] out, int from, int to) {
@@ -68,7 +68,7 @@ public final class Activations {
     /** x · sigmoid(1.702 x), CLIP's quick_gelu. */
     public static void quickGelu(float[] x, float[] out, int n, Parallel par) {
         check("quickGelu", x, out, n);
-        par.forRange(n, GRAIN, (from, to) -> quickGeluRange(x, out, from, to));
+        par.forChunks(n, GRAIN, (from, to) -> quickGeluRange(x, out, from, to));
     }
 
     private static void quickGeluRange(float[] x, float[] out, int from, int to) {
@@ -88,7 +88,7 @@ public final class Activations {
     /** x · sigmoid(x) = x / (1 + e^-x). */
     public static void silu(float[] x, float[] out, int n, Parallel par) {
         check("silu", x, out, n);
-        par.forRange(n, GRAIN, (from, to) -> siluRange(x, out, from, to));
+        par.forChunks(n, GRAIN, (from, to) -> siluRange(x, out, from, to));
     }
 
     private static void siluRange(float[] x, float[] out, int from, int to) {
@@ -104,7 +104,7 @@ public final class Activations {
     /** max(x, 0), as torch.relu (NaN stays NaN). */
     public static void relu(float[] x, float[] out, int n, Parallel par) {
         check("relu", x, out, n);
-        par.forRange(n, GRAIN, (from, to) -> reluRange(x, out, from, to));
+        par.forChunks(n, GRAIN, (from, to) -> reluRange(x, out, from, to));
     }
 
     private static void reluRange(float[] x, float[] out, int from, int to) {
@@ -126,7 +126,7 @@ public final class Activations {
     public static void swiglu(float[] gate, float[] up, float[] out, int n, Parallel par) {
         check("swiglu", gate, out, n);
         if (up.length < n) throw new IllegalArgumentException("swiglu: up has " + up.length + " elements, need " + n);
-        par.forRange(n, GRAIN, (from, to) -> swigluRange(gate, up, out, from, to));
+        par.forChunks(n, GRAIN, (from, to) -> swigluRange(gate, up, out, from, to));
     }
 
     private static void swigluRange(float[] gate, float[] up, float[] out, int from, int to) {

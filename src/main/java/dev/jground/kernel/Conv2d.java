@@ -55,7 +55,7 @@ public final class Conv2d {
         Geometry g = new Geometry(channels, height, width, kernelH, kernelW, stride, padding, outW);
         for (int p0 = 0; p0 < positions; p0 += band) {
             int n = (int) Math.min(band, positions - p0), first = p0;
-            par.forRange(k, (r0, r1) -> { for (int r = r0; r < r1; r++) unfold(x, g, r, first, n, cols, r * n); });
+            par.forChunks(k, Math.max(1, Activations.GRAIN / n), (r0, r1) -> { for (int r = r0; r < r1; r++) unfold(x, g, r, first, n, cols, r * n); });
             Matmul.matmulColumns(cols, n, weight, bias, y, par);
             if (y != out)
                 for (int c = 0; c < o; c++) System.arraycopy(y, c * n, out, (int) (c * positions) + first, n);

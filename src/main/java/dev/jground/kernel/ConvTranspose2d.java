@@ -43,7 +43,7 @@ public final class ConvTranspose2d {
         float[] y = new float[outChannels * 4 * plane];
         Matmul.matmulColumns(x, plane, WeightMatrix.ofF32(taps, outChannels * 4, inChannels), tapBias, y, par);
         int w2 = 2 * width;
-        par.forRange(outChannels * height, (r0, r1) -> {
+        par.forChunks(outChannels * height, Math.max(1, Activations.GRAIN / (4 * width)), (r0, r1) -> {
             for (int r = r0; r < r1; r++) {   // row r = (o, input row): two output rows
                 int o = r / height, row = r % height, src = o * 4 * plane + row * width, dst = (o * 2 * height + 2 * row) * w2;
                 for (int col = 0; col < width; col++, src++) {

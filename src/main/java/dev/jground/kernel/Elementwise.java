@@ -7,8 +7,8 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * a + b, a · b and a · s over a [rows, d], with b either of a's shape or one row [d] broadcast
  * over every row (PyTorch's broadcasting of a trailing vector). One rounding per element, as
- * PyTorch's; out may be a or b. Split over {@code par}'s threads (in whole rows when b is
- * broadcast), at least {@link Activations#GRAIN} elements a thread.
+ * PyTorch's; out may be a or b. Shared out over {@code par}'s threads in chunks of about
+ * {@link Activations#GRAIN} elements (whole rows when b is broadcast).
  */
 public final class Elementwise {
     private Elementwise() {}
@@ -18,22 +18,22 @@ public final class Elementwise {
     /** out = a + b; b is [rows, d] or, when {@code row}, [d]. */
     public static void add(float[] a, float[] b, boolean row, float[] out, int rows, int d, Parallel par) {
         check("add", a, b, row, out, rows, d);
-        if (row) par.forRange(rows, grainRows(d), (r0, r1) -> { for (int r = r0; r < r1; r++) add(a, b, 0, out, r * d, d); });
-        else par.forRange(rows * d, Activations.GRAIN, (from, to) -> add(a, b, from, out, from, to - from));
+        if (row) par.forChunks(rows, grainRows(d), (r0, r1) -> { for (int r = r0; r < r1; r++) add(a, b, 0, out, r * d, d); });
+        else par.forChunks(rows * d, Activations.GRAIN, (from, to) -> add(a, b, from, out, from, to - from));
     }
 
     /** out = a · b, broadcast as {@link #add}. */
     public static void mul(float[] a, float[] b, boolean row, float[] out, int rows, int d, Parallel par) {
         check("mul", a, b, row, out, rows, d);
-        if (row) par.forRange(rows, grainRows(d), (r0, r1) -> { for (int r = r0; r < r1; r++) mul(a, b, 0, out, r * d, d); });
-        else par.forRange(rows * d, Activations.GRAIN, (from, to) -> mul(a, b, from, out, from, to - from));
+        if (row) par.forChunks(rows, grainRows(d), (r0, r1) -> { for (int r = r0; r < r1; r++) mul(a, b, 0, out, r * d, d); });
+        else par.forChunks(rows * d, Activations.GRAIN, (from, to) -> mul(a, b, from, out, from, to - from));
     }
 
     /** out[0, n) = a[0, n) · s. */
     public static void scale(float[] a, float s, float[] out, int n, Parallel par) {
         if (n < 0 || a.length < n || out.length < n)
             throw new IllegalArgumentException("scale: n = " + n + " but a has " + a.length + " and out " + out.length + " elements");
-        par.forRange(n, Activations.GRAIN, (from, to) -> {
+        par.forChunks(n, Activations.GRAIN, (from, to) -> {
             int i = from;
             for (int end = from + S.loopBound(to - from); i < end; i += S.length())
                 FloatVector.fromArray(S, a, i).mul(s).intoArray(out, i);

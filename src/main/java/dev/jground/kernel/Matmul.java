@@ -249,7 +249,7 @@ public final class Matmul {
             PACKED_X.set(xp = new float[tiles * MR * k]);
         }
         float[] packed = xp;
-        par.forRange(tiles, (t0, t1) -> {
+        par.forChunks(tiles, Math.max(1, Activations.GRAIN / (MR * k)), (t0, t1) -> {
             for (int t = t0; t < t1; t++) {
                 if (columns) packColumns(x, m, k, t, packed);
                 else packTile(x, m, k, t, packed);

@@ -21,7 +21,7 @@ public final class Norms {
         checkRows("layerNorm", x, out, rows, dim);
         checkParam("layerNorm", "weight", weight, dim);
         checkParam("layerNorm", "bias", bias, dim);
-        par.forRange(rows, Math.max(1, Activations.GRAIN / dim), (r0, r1) -> {
+        par.forChunks(rows, Math.max(1, Activations.GRAIN / dim), (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
                 int off = r * dim;
                 double mean = mean(x, off, dim);
@@ -44,7 +44,7 @@ public final class Norms {
         checkParam("layerNormChannels", "weight", weight, channels);
         checkParam("layerNormChannels", "bias", bias, channels);
         int grain = Math.max(S.length(), Activations.GRAIN / channels / S.length() * S.length());
-        par.forRange(spatial, grain, (p0, p1) -> {
+        par.forChunks(spatial, grain, (p0, p1) -> {
             for (int p = p0; p < p1; p += S.length())
                 column(x, out, channels, spatial, p, S.indexInRange(p, p1), weight, bias, eps);
         });

@@ -21,8 +21,8 @@ public final class Transpose {
         if ((long) rows * cols > in.length || (long) rows * cols > out.length)
             throw new IllegalArgumentException("transpose [" + rows + ", " + cols + "]: in has " + in.length
                     + " and out " + out.length + " elements");
-        int grain = Math.max(L, Activations.GRAIN / Math.max(1, cols) / L * L);   // whole gathers, and enough work a thread
-        par.forRange(rows, grain, (i0, i1) -> columns(in, i0 * cols, cols, i1 - i0, cols, out, i0, rows));
+        int grain = Math.max(L, Activations.GRAIN / Math.max(1, cols) / L * L);   // whole gathers, and enough work a chunk
+        par.forChunks(rows, grain, (i0, i1) -> columns(in, i0 * cols, cols, i1 - i0, cols, out, i0, rows));
     }
 
     /**
