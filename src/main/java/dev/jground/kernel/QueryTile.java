@@ -110,23 +110,17 @@ final class QueryTile {
 
     /** strip[0, t) = exp(s - max) per lane, and 1 / their sum (summed in key order) for {@link #weightedSum}. */
     void softmax() {
-        FloatVector m0 = FloatVector.fromArray(S, max, 0), m1 = FloatVector.fromArray(S, max, L), m2 = FloatVector.fromArray(S, max, 2 * L);
-        FloatVector z0 = FloatVector.zero(S), z1 = z0, z2 = z0;
-        for (int j = 0, o = 0; j < t; j++, o += MR) {
-            FloatVector e0 = Exp.exp(FloatVector.fromArray(S, strip, o).sub(m0));
-            FloatVector e1 = Exp.exp(FloatVector.fromArray(S, strip, o + L).sub(m1));
-            FloatVector e2 = Exp.exp(FloatVector.fromArray(S, strip, o + 2 * L).sub(m2));
-            e0.intoArray(strip, o);
-            e1.intoArray(strip, o + L);
-            e2.intoArray(strip, o + 2 * L);
-            z0 = z0.add(e0);
-            z1 = z1.add(e1);
-            z2 = z2.add(e2);
+        // one vector of lanes at a time, so Exp.exp has one call site and is inlined: when it is
+        // not, its vector type is unknown to C2 and every operation runs the Java fallback
+        for (int v = 0; v < MR; v += L) {
+            FloatVector m = FloatVector.fromArray(S, max, v), sum = FloatVector.zero(S);
+            for (int o = v; o < t * MR; o += MR) {
+                FloatVector e = Exp.exp(FloatVector.fromArray(S, strip, o).sub(m));
+                e.intoArray(strip, o);
+                sum = sum.add(e);
+            }
+            FloatVector.broadcast(S, 1f).div(sum).intoArray(inv, v);
         }
-        FloatVector one = FloatVector.broadcast(S, 1f);
-        one.div(z0).intoArray(inv, 0);
-        one.div(z1).intoArray(inv, L);
-        one.div(z2).intoArray(inv, 2 * L);
     }
 
     /** out[at[from + l] + c] = (Σ_j e_j(l) v_j[c]) / Σ_j e_j(l) for the tile's queries l < lanes. */
