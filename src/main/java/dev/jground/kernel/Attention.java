@@ -8,7 +8,8 @@ import java.util.Arrays;
 
 /**
  * Scaled dot-product attention, as HF's eager attention computes it: softmax(q·kᵀ · scale
- * [+ causal mask]) · v, one query row and head at a time. Masked keys are skipped rather than
+ * [+ causal mask]) · v; without a mask or probabilities to record, a tile of queries at a time
+ * (see {@link #tiled}), else one query row and head at a time. Masked keys are skipped rather than
  * set to -inf, so their probabilities are exactly 0. Work is split over (head, query row)
  * pairs, head-major, so a thread's consecutive rows share one head's keys and values: with
  * many rows (prefill) those are packed contiguously first, with few (decode) they are read
@@ -20,7 +21,7 @@ public final class Attention {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
 
     /** From this many queries of one head in a thread's share, its keys and values are packed first (see PackedHead). */
-    static final int PACK_MIN_QUERIES = 8;
+    static final int PACK_MIN_QUERIES = 2;
 
     /**
      * q [tq, heads·headDim], k and v [tk, kvHeads·headDim], out [tq, heads·headDim]. Query head
@@ -31,7 +32,42 @@ public final class Attention {
     public static void attention(float[] q, float[] k, float[] v, float[] out, int tq, int tk, int heads, int kvHeads,
                                  int headDim, float scale, boolean causal, float[] probs, Parallel par) {
         check(q, k, v, out, tq, tk, heads, kvHeads, headDim, causal, probs);
-        run(q, k, v, out, tq, tk, heads, kvHeads, headDim, scale, causal, null, probs, par);
+        if (!causal && probs == null && tq >= 16) tiled(q, k, v, out, tq, tk, heads, kvHeads, headDim, scale, par);
+        else run(q, k, v, out, tq, tk, heads, kvHeads, headDim, scale, causal, null, probs, par);
+    }
+
+    /**
+     * Without a mask or probabilities to keep, queries go a {@link QueryTile} at a time (lanes
+     * along the queries, the GEMM's micro-kernel for both products): SAM's mask decoder has 7
+     * queries over 4096 keys and 4096 queries over 7 keys, where one row at a time spends its
+     * time on horizontal sums and short loops. Units are (head, tile), head-major, so a thread
+     * loads a head's keys and values once for its run of tiles.
+     */
+    private static void tiled(float[] q, float[] k, float[] v, float[] out, int tq, int tk, int heads, int kvHeads,
+                              int headDim, float scale, Parallel par) {
+        int group = heads / kvHeads, qStride = heads * headDim, kvStride = kvHeads * headDim;
+        int tiles = (tq + QueryTile.MR - 1) / QueryTile.MR, units = heads * tiles;
+        par.forChunks(units, Math.max(1, units / (4 * par.threads())), (u0, u1) -> {
+            QueryTile tile = new QueryTile(tk, headDim);
+            int loaded = -1, head = -1;
+            int[] queries = null;   // where each query row of the head is, in q and in out
+            for (int u = u0; u < u1; u++) {
+                int h = u / tiles, i0 = u % tiles * QueryTile.MR, kv = h / group, lanes = Math.min(QueryTile.MR, tq - i0);
+                if (kv != loaded) {
+                    int[] keys = QueryTile.rows(tk, kv * headDim, kvStride);
+                    tile.loadHead(k, keys, v, keys, tk);
+                    loaded = kv;
+                }
+                if (h != head) {
+                    queries = QueryTile.rows(tq, h * headDim, qStride);
+                    head = h;
+                }
+                tile.loadQueries(q, queries, i0, lanes, scale);
+                tile.scores(null, null, 1);
+                tile.softmax();
+                tile.weightedSum(out, queries, i0, lanes);
+            }
+        });
     }
 
     /**

@@ -1,11 +1,12 @@
 package dev.jground.kernel;
 
 /**
- * PyTorch Conv2d (zero padding on all sides, no dilation, groups 1) as im2col + matmul:
- * the patches of a band of output positions become rows [positions, C·kh·kw] (column order
- * c, ky, kx, the order of a weight [O, C, kh, kw] read as [O, C·kh·kw]), Matmul multiplies
- * them by the weights, and the result [positions, O] is transposed into out [O, H'·W'].
- * Bands bound the im2col buffer (a 3×3 conv over 128 × 512 × 512 would need 1.2 GB at once).
+ * PyTorch Conv2d (zero padding on all sides, no dilation, groups 1) as unfold + matmul: the
+ * patches of a band of output positions are unfolded channels-first, [C·kh·kw, positions]
+ * (row order c, ky, kx, the order of a weight [O, C, kh, kw] read as [O, C·kh·kw]), and
+ * {@link Matmul#matmulColumns} multiplies the weights by them into [O, positions], which is
+ * out's own layout. A 1×1 conv with stride 1 is the map itself, with nothing unfolded. Bands
+ * bound the unfold buffer (a 3×3 conv over 128 × 512 × 512 would need 1.2 GB at once).
  */
 public final class Conv2d {
     private Conv2d() {}
@@ -45,46 +46,32 @@ public final class Conv2d {
         if (out.length < o * positions)
             throw new IllegalArgumentException("conv2d: out has " + out.length + " elements, need [" + o + ", " + outH + ", " + outW + "]");
 
+        if (kernelH == 1 && kernelW == 1 && stride == 1 && padding == 0) {
+            Matmul.matmulColumns(x, (int) positions, weight, bias, out, par);
+            return;
+        }
         int band = (int) Math.max(1, Math.min(positions, bandFloats / Math.max(k, o)));
-        float[] cols = new float[band * k], y = new float[band * o];
+        float[] cols = new float[band * k], y = band == positions ? out : new float[band * o];
         Geometry g = new Geometry(channels, height, width, kernelH, kernelW, stride, padding, outW);
         for (int p0 = 0; p0 < positions; p0 += band) {
-            int rows = (int) Math.min(band, positions - p0), first = p0;
-            par.forRange(rows, (s, e) -> im2col(x, g, first + s, first + e, cols, s * k));
-            Matmul.matmul(cols, rows, weight, bias, y, par);
-            par.forRange(o, (s, e) -> {
-                for (int c = s; c < e; c++)
-                    for (int r = 0; r < rows; r++) out[(int) (c * positions) + first + r] = y[r * o + c];
-            });
+            int n = (int) Math.min(band, positions - p0), first = p0;
+            par.forChunks(k, Math.max(1, Activations.GRAIN / n), (r0, r1) -> { for (int r = r0; r < r1; r++) unfold(x, g, r, first, n, cols, r * n); });
+            Matmul.matmulColumns(cols, n, weight, bias, y, par);
+            if (y != out)
+                for (int c = 0; c < o; c++) System.arraycopy(y, c * n, out, (int) (c * positions) + first, n);
         }
     }
 
     private record Geometry(int channels, int height, int width, int kh, int kw, int stride, int padding, int outW) {}
 
-    /** Rows for output positions [p0, p1) into cols from index off, one row of C·kh·kw per position. */
-    private static void im2col(float[] x, Geometry g, int p0, int p1, float[] cols, int off) {
-        int plane = g.height * g.width, i = off;
-        if (g.kh == 1 && g.kw == 1 && g.stride == 1 && g.padding == 0) {   // a 1×1 conv only transposes
-            for (int p = p0; p < p1; p++)
-                for (int c = 0; c < g.channels; c++) cols[i++] = x[c * plane + p];
-            return;
-        }
-        for (int p = p0; p < p1; p++) {
-            int y0 = (p / g.outW) * g.stride - g.padding, x0 = (p % g.outW) * g.stride - g.padding;
-            for (int c = 0; c < g.channels; c++) {
-                for (int ky = 0; ky < g.kh; ky++) {
-                    int iy = y0 + ky;
-                    if (iy < 0 || iy >= g.height) {
-                        for (int kx = 0; kx < g.kw; kx++) cols[i++] = 0f;
-                        continue;
-                    }
-                    int row = c * plane + iy * g.width;
-                    for (int kx = 0; kx < g.kw; kx++) {
-                        int ix = x0 + kx;
-                        cols[i++] = ix < 0 || ix >= g.width ? 0f : x[row + ix];
-                    }
-                }
-            }
+    /** Row r = (c, ky, kx) of the unfolded patches for output positions [p0, p0 + n), into cols from off. */
+    private static void unfold(float[] x, Geometry g, int r, int p0, int n, float[] cols, int off) {
+        int c = r / (g.kh * g.kw), ky = r / g.kw % g.kh, kx = r % g.kw, plane = c * g.height * g.width;
+        int oy = p0 / g.outW, ox = p0 % g.outW;
+        for (int i = 0; i < n; i++) {
+            int iy = oy * g.stride - g.padding + ky, ix = ox * g.stride - g.padding + kx;
+            cols[off + i] = iy < 0 || iy >= g.height || ix < 0 || ix >= g.width ? 0f : x[plane + iy * g.width + ix];
+            if (++ox == g.outW) { ox = 0; oy++; }
         }
     }
 }

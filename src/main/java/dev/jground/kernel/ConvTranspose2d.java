@@ -1,17 +1,13 @@
 package dev.jground.kernel;
 
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorSpecies;
-
 /**
  * PyTorch ConvTranspose2d with kernel 2 and stride 2 (SAM's mask upscaling): the taps never
- * overlap, so out[o, 2y + dy, 2x + dx] = bias[o] + Σ_c x[c, y, x] · w[c, o, dy, dx].
- * Each (o, dy, dx) plane is accumulated contiguously over H·W, then interleaved into out.
+ * overlap, so out[o, 2y + dy, 2x + dx] = bias[o] + Σ_c x[c, y, x] · w[c, o, dy, dx]. That is
+ * one channels-first GEMM of the O·4 taps as weight rows with the map [C, H·W], whose planes
+ * (o, tap) are then interleaved into out.
  */
 public final class ConvTranspose2d {
     private ConvTranspose2d() {}
-
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
 
     /** x [inC, H, W], weight [inC, outC, 2, 2], bias [outC] or null, out [outC, 2H, 2W]. */
     public static void convTranspose2x2(float[] x, int inChannels, int height, int width, float[] weight, float[] bias,
@@ -19,7 +15,7 @@ public final class ConvTranspose2d {
         convTranspose2x2(x, inChannels, height, width, weight, bias, outChannels, out, Parallel.SERIAL);
     }
 
-    /** As above, output channels split over {@code par}. */
+    /** As above on {@code par}'s threads. */
     public static void convTranspose2x2(float[] x, int inChannels, int height, int width, float[] weight, float[] bias,
                                         int outChannels, float[] out, Parallel par) {
         if (inChannels < 1 || outChannels < 1 || height < 1 || width < 1)
@@ -35,28 +31,28 @@ public final class ConvTranspose2d {
         if (out.length < (long) outChannels * 4 * plane)
             throw new IllegalArgumentException("convTranspose2x2: out has " + out.length + " elements, need [" + outChannels + ", " + 2 * height + ", " + 2 * width + "]");
 
-        par.forRange(outChannels, (o0, o1) -> {
-            float[] acc = new float[plane];
-            for (int o = o0; o < o1; o++) {
-                for (int tap = 0; tap < 4; tap++) {   // tap = dy·2 + dx
-                    java.util.Arrays.fill(acc, bias == null ? 0f : bias[o]);
-                    for (int c = 0; c < inChannels; c++) axpy(weight[(c * outChannels + o) * 4 + tap], x, c * plane, acc, plane);
-                    int dy = tap >> 1, dx = tap & 1, base = o * 4 * plane;
-                    for (int y = 0; y < height; y++) {
-                        int row = base + (2 * y + dy) * 2 * width + dx;
-                        for (int xx = 0; xx < width; xx++) out[row + 2 * xx] = acc[y * width + xx];
-                    }
+        // y [O·4, H·W] = w' · x, with w' [O·4, C] the weight's taps as rows (o, tap)
+        float[] taps = new float[outChannels * 4 * inChannels];
+        for (int c = 0; c < inChannels; c++)
+            for (int t = 0; t < outChannels * 4; t++) taps[t * inChannels + c] = weight[c * outChannels * 4 + t];
+        float[] tapBias = null;
+        if (bias != null) {
+            tapBias = new float[outChannels * 4];
+            for (int t = 0; t < tapBias.length; t++) tapBias[t] = bias[t / 4];
+        }
+        float[] y = new float[outChannels * 4 * plane];
+        Matmul.matmulColumns(x, plane, WeightMatrix.ofF32(taps, outChannels * 4, inChannels), tapBias, y, par);
+        int w2 = 2 * width;
+        par.forChunks(outChannels * height, Math.max(1, Activations.GRAIN / (4 * width)), (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {   // row r = (o, input row): two output rows
+                int o = r / height, row = r % height, src = o * 4 * plane + row * width, dst = (o * 2 * height + 2 * row) * w2;
+                for (int col = 0; col < width; col++, src++) {
+                    out[dst + 2 * col] = y[src];
+                    out[dst + 2 * col + 1] = y[src + plane];
+                    out[dst + w2 + 2 * col] = y[src + 2 * plane];
+                    out[dst + w2 + 2 * col + 1] = y[src + 3 * plane];
                 }
             }
         });
-    }
-
-    /** acc[0, n) += a · x[off, off + n). */
-    private static void axpy(float a, float[] x, int off, float[] acc, int n) {
-        FloatVector av = FloatVector.broadcast(S, a);
-        int i = 0;
-        for (int end = S.loopBound(n); i < end; i += S.length())
-            FloatVector.fromArray(S, x, off + i).fma(av, FloatVector.fromArray(S, acc, i)).intoArray(acc, i);
-        for (; i < n; i++) acc[i] = Math.fma(x[off + i], a, acc[i]);
     }
 }

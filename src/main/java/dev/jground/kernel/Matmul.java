@@ -8,11 +8,11 @@ import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * y [M, N] = x [M, K] · Wᵀ (+ bias [N]), W [N, K] in its stored dtype (F32, F16 or BF16): the
- * {@code nn.Linear} of PyTorch, and conv2d after im2col.
+ * {@code nn.Linear} of PyTorch; and its channels-first form y [N, M] = W · x [K, M], which is
+ * conv2d (after unfolding its patches, or as is for a 1×1 kernel).
  *
  * <p>Two regimes. Few rows of x (decode: M = 1) make this a matrix-vector product bound by
  * memory bandwidth: each thread streams its share of W's rows once, widening them on the way.
@@ -37,14 +37,20 @@ public final class Matmul {
     /** K block: NR widened W rows of KC (16 KiB) stay in L1 while every x tile passes. */
     static final int KC = 512;
     /**
-     * At most this many rows of x per block (672 with 512-bit vectors), so a packed MC × KC slice
-     * of x (1.3 MiB) stays in L2; every block widens W again, so CLIP-L's 577 tokens fit one.
+     * At most this many rows of x per block (672 with 512-bit vectors) when K ≥ KC, so a packed
+     * MC × KC slice of x (1.3 MiB) stays in L2; every block widens W again, so CLIP-L's 577 tokens
+     * fit one. Shorter rows allow proportionally more.
      */
     static final int MC = 14 * MR;
     /** W rows per unit of work handed to a thread: many units per thread, each long enough to reuse x from L2. */
     static final int GEMM_CHUNK = 16 * NR, GEMV_CHUNK = 64;
     /** Below this many rows of x the matrix-vector path wins: GEMM tiles would be mostly padding. */
     static final int SMALL_M = 8;
+    /**
+     * Below this many multiply-adds (a tenth of a millisecond on one core) a product runs on the
+     * calling thread alone: waking another costs more, and far more on a loaded machine.
+     */
+    static final long SERIAL_WORK = 1 << 20;
 
     private static final ThreadLocal<float[]> PACKED_X = ThreadLocal.withInitial(() -> new float[0]);
     private static final ThreadLocal<float[]> W_ROWS = ThreadLocal.withInitial(() -> new float[NR * KC]);
@@ -56,6 +62,20 @@ public final class Matmul {
      * m·N is left alone), bias [N] or null. Runs on {@code par}'s threads.
      */
     public static void matmul(float[] x, int m, WeightMatrix w, float[] bias, float[] y, Parallel par) {
+        multiply(x, false, m, w, bias, y, par);
+    }
+
+    /**
+     * The channels-first form: y [N, m] = W · x + bias per row, with x [K, m] (a map of K channels
+     * over m positions: a 1×1 convolution, or a convolution's unfolded patches) and y [N, m].
+     * The same sums in the same order as {@link #matmul} of xᵀ, transposed; x needs no transpose
+     * (the GEMM packs it by rows) and y is written along its rows.
+     */
+    public static void matmulColumns(float[] x, int m, WeightMatrix w, float[] bias, float[] y, Parallel par) {
+        multiply(x, true, m, w, bias, y, par);
+    }
+
+    private static void multiply(float[] x, boolean columns, int m, WeightMatrix w, float[] bias, float[] y, Parallel par) {
         int n = w.rows(), k = w.cols();
         if (m < 0) throw new IllegalArgumentException("matmul: row count m = " + m + " is negative");
         if (x.length < (long) m * k) throw shapeError(m, w, "x has " + x.length + " floats, needs " + (long) m * k);
@@ -64,11 +84,20 @@ public final class Matmul {
         if (m == 0 || n == 0) return;
         if (k == 0) {
             for (int i = 0; i < m; i++)
-                for (int j = 0; j < n; j++) y[i * n + j] = bias == null ? 0f : bias[j];
+                for (int j = 0; j < n; j++) y[columns ? j * m + i : i * n + j] = bias == null ? 0f : bias[j];
             return;
         }
-        if (m < SMALL_M) gemv(x, m, w, bias, y, par);
-        else gemm(x, m, w, bias, y, par);
+        if ((long) m * n * k < SERIAL_WORK) par = Parallel.SERIAL;
+        if (m >= SMALL_M) {
+            gemm(x, columns, m, w, bias, y, par);
+        } else if (!columns) {
+            gemv(x, m, w, bias, y, par);
+        } else {   // a few positions: as rows, then back
+            float[] rows = new float[m * k], out = new float[m * n];
+            Transpose.transpose(x, k, m, rows, Parallel.SERIAL);
+            gemv(rows, m, w, bias, out, par);
+            Transpose.transpose(out, m, n, y, Parallel.SERIAL);
+        }
     }
 
     private static IllegalArgumentException shapeError(int m, WeightMatrix w, String what) {
@@ -80,7 +109,7 @@ public final class Matmul {
     private static void gemv(float[] x, int m, WeightMatrix w, float[] bias, float[] y, Parallel par) {
         int n = w.rows(), k = w.cols();
         float[] xs = w.dtype() == DType.BF16 ? pairSplit(x, m, k) : x;
-        inChunks(par, n, GEMV_CHUNK, (n0, n1) -> {
+        par.forChunks(n, GEMV_CHUNK, (n0, n1) -> {
             float[] sums = new float[4];
             for (int j = n0; j < n1; j += 4) {
                 int rows = Math.min(4, n1 - j);
@@ -207,44 +236,68 @@ public final class Matmul {
 
     // ---- many rows: blocked GEMM ----
 
-    private static void gemm(float[] x, int m, WeightMatrix w, float[] bias, float[] y, Parallel par) {
-        int n = w.rows(), k = w.cols();
-        int blocks = (m + MC - 1) / MC;
-        int mc = roundUp((m + blocks - 1) / blocks, MR);
+    /**
+     * x is packed whole first (one pass over it, in parallel), then threads take units of (block of
+     * MC rows, chunk of W rows, group of the block's tiles) in that order; a narrow W (few chunks)
+     * is shared out by tile groups as well, so every thread has work.
+     */
+    private static void gemm(float[] x, boolean columns, int m, WeightMatrix w, float[] bias, float[] y, Parallel par) {
+        int n = w.rows(), k = w.cols(), tiles = (m + MR - 1) / MR;
         float[] xp = PACKED_X.get();
-        if (xp.length < (long) mc * k) {
-            if ((long) mc * k > Integer.MAX_VALUE - 16) throw new IllegalArgumentException("matmul: K = " + k + " too large");
-            PACKED_X.set(xp = new float[mc * k]);
+        if (xp.length < (long) tiles * MR * k) {
+            if ((long) tiles * MR * k > Integer.MAX_VALUE - 16) throw new IllegalArgumentException("matmul: x [" + m + ", " + k + "] too large");
+            PACKED_X.set(xp = new float[tiles * MR * k]);
         }
         float[] packed = xp;
-        for (int i0 = 0; i0 < m; i0 += mc) {
-            int rows = Math.min(mc, m - i0), tiles = (rows + MR - 1) / MR, base = i0;
-            par.forRange(tiles, (t0, t1) -> { for (int t = t0; t < t1; t++) packTile(x, base, rows, k, t, packed); });
-            inChunks(par, n, GEMM_CHUNK, (n0, n1) -> gemmPanels(packed, base, rows, tiles, w, bias, y, n0, n1));
-        }
+        par.forChunks(tiles, Math.max(1, Activations.GRAIN / (MR * k)), (t0, t1) -> {
+            for (int t = t0; t < t1; t++) {
+                if (columns) packColumns(x, m, k, t, packed);
+                else packTile(x, m, k, t, packed);
+            }
+        });
+        // short rows leave L2 room for more of them: MC rows of KC, whatever K is
+        int blockTiles = Math.max(1, MC * KC / Math.min(k, KC) / MR);
+        int blocks = (tiles + blockTiles - 1) / blockTiles;
+        blockTiles = (tiles + blocks - 1) / blocks;
+        int chunks = (n + GEMM_CHUNK - 1) / GEMM_CHUNK;
+        int groups = chunks >= 4 * par.threads() ? 1 : Math.min(blockTiles, (4 * par.threads() + chunks - 1) / chunks);
+        int perBlock = chunks * groups, bt = blockTiles;
+        par.forChunks(blocks * perBlock, 1, (u0, u1) -> {
+            for (int u = u0; u < u1; u++) {
+                int b = u / perBlock, c = u % perBlock / groups, g = u % groups;
+                int first = b * bt, count = Math.min(tiles, first + bt) - first;
+                gemmPanels(packed, first + count * g / groups, first + count * (g + 1) / groups, m, columns, w, bias, y,
+                        c * GEMM_CHUNK, Math.min(n, (c + 1) * GEMM_CHUNK));
+            }
+        });
     }
 
-    /** Tile t of the block: xp[(t·K + k)·MR + lane] = x[i0 + t·MR + lane, k], zero past the last row. */
-    private static void packTile(float[] x, int i0, int rows, int k, int t, float[] xp) {
-        int base = t * k * MR;
-        for (int lane = 0; lane < MR; lane++) {
-            int r = t * MR + lane;
-            if (r < rows) {
-                int src = (i0 + r) * k;
-                for (int kk = 0; kk < k; kk++) xp[base + kk * MR + lane] = x[src + kk];
-            } else {
-                for (int kk = 0; kk < k; kk++) xp[base + kk * MR + lane] = 0f;
-            }
+    /** Tile t: xp[(t·K + k)·MR + lane] = x[t·MR + lane, k] for x [m, K], zero past the last row. */
+    private static void packTile(float[] x, int m, int k, int t, float[] xp) {
+        int base = t * k * MR, i0 = t * MR, lanes = Math.min(MR, m - i0);
+        Transpose.columns(x, i0 * k, k, lanes, k, xp, base, MR);
+        if (lanes < MR)
+            for (int kk = 0; kk < k; kk++) java.util.Arrays.fill(xp, base + kk * MR + lanes, base + (kk + 1) * MR, 0f);
+    }
+
+    /** The same tile of x given as columns [K, m]: each of its K rows is one copy. */
+    private static void packColumns(float[] x, int m, int k, int t, float[] xp) {
+        int base = t * k * MR, i0 = t * MR, lanes = Math.min(MR, m - i0);
+        for (int kk = 0; kk < k; kk++) {
+            System.arraycopy(x, kk * m + i0, xp, base + kk * MR, lanes);
+            if (lanes < MR) java.util.Arrays.fill(xp, base + kk * MR + lanes, base + (kk + 1) * MR, 0f);
         }
     }
 
     /**
-     * y[i0 .. i0+rows, n0 .. n1) for one block of packed x. The sums of all K blocks gather in
-     * {@code acc} in the micro-kernel's own layout (panel p, tile t: [NR][MR]), so a K block costs
-     * the kernel a vector load and store per accumulator, and y's strided scalar stores happen once.
+     * y for W rows [n0, n1) and x tiles [t0, t1). The sums of all K blocks gather in {@code acc}
+     * in the micro-kernel's own layout (panel p, tile t: [NR][MR]), so a K block costs the kernel
+     * a vector load and store per accumulator, and y's stores happen once.
      */
-    private static void gemmPanels(float[] xp, int i0, int rows, int tiles, WeightMatrix w, float[] bias, float[] y, int n0, int n1) {
-        int n = w.rows(), k = w.cols(), panels = (n1 - n0 + NR - 1) / NR, tileSize = NR * MR;
+    private static void gemmPanels(float[] xp, int t0, int t1, int m, boolean columns, WeightMatrix w, float[] bias, float[] y,
+                                   int n0, int n1) {
+        int n = w.rows(), k = w.cols(), panels = (n1 - n0 + NR - 1) / NR, tileSize = NR * MR, tiles = t1 - t0;
+        if (tiles <= 0) return;
         DType dt = w.dtype();
         long rowBytes = (long) dt.byteSize() * k;
         float[] rowsBuf = W_ROWS.get(), acc = ACC.get();
@@ -257,24 +310,30 @@ public final class Matmul {
                 for (int c = 0; c < cols; c++)
                     Convert.toF32(dt, w.data(), (j0 + c) * rowBytes + (long) k0 * dt.byteSize(), rowsBuf, c * kc, kc);
                 if (cols < NR) java.util.Arrays.fill(rowsBuf, cols * kc, NR * kc, 0f);   // a last, partial panel
-                for (int t = 0; t < tiles; t++)
-                    kernel(xp, (t * k + k0) * MR, rowsBuf, kc, acc, (p * tiles + t) * tileSize);
+                for (int t = t0; t < t1; t++)
+                    kernel(xp, (t * k + k0) * MR, rowsBuf, 0, kc, acc, (p * tiles + t - t0) * tileSize);
             }
         }
         for (int p = 0; p < panels; p++) {
             int j0 = n0 + p * NR, cols = Math.min(NR, n1 - j0);
-            for (int t = 0; t < tiles; t++) {
-                int a = (p * tiles + t) * tileSize, tileRows = Math.min(MR, rows - t * MR);
-                for (int i = 0; i < tileRows; i++) {
-                    int yo = (i0 + t * MR + i) * n + j0;
-                    for (int c = 0; c < cols; c++) y[yo + c] = acc[a + c * MR + i] + (bias == null ? 0f : bias[j0 + c]);
+            for (int t = t0; t < t1; t++) {
+                int a = (p * tiles + t - t0) * tileSize, i0 = t * MR, tileRows = Math.min(MR, m - i0);
+                if (columns) {   // along y's rows in both cases
+                    for (int c = 0; c < cols; c++)
+                        for (int i = 0, yo = (j0 + c) * m + i0; i < tileRows; i++) y[yo + i] = acc[a + c * MR + i] + (bias == null ? 0f : bias[j0 + c]);
+                } else {
+                    for (int i = 0; i < tileRows; i++)
+                        for (int c = 0, yo = (i0 + i) * n + j0; c < cols; c++) y[yo + c] = acc[a + c * MR + i] + (bias == null ? 0f : bias[j0 + c]);
                 }
             }
         }
     }
 
-    /** acc[ao + c·MR + i] += Σ_kk xp[xo + kk·MR + i] · rows[c·kc + kk] for i < MR, c < NR. */
-    private static void kernel(float[] xp, int xo, float[] rows, int kc, float[] acc, int ao) {
+    /**
+     * acc[ao + c·MR + i] += Σ_kk xp[xo + kk·MR + i] · rows[ro + c·kc + kk] for i < MR, c < NR
+     * (also the two products of {@link RelPosAttention}).
+     */
+    static void kernel(float[] xp, int xo, float[] rows, int ro, int kc, float[] acc, int ao) {
         FloatVector c00 = FloatVector.fromArray(F, acc, ao), c01 = FloatVector.fromArray(F, acc, ao + L),
                 c02 = FloatVector.fromArray(F, acc, ao + 2 * L), c10 = FloatVector.fromArray(F, acc, ao + MR),
                 c11 = FloatVector.fromArray(F, acc, ao + MR + L), c12 = FloatVector.fromArray(F, acc, ao + MR + 2 * L),
@@ -293,21 +352,21 @@ public final class Matmul {
             FloatVector x0 = FloatVector.fromArray(F, xp, xi);
             FloatVector x1 = FloatVector.fromArray(F, xp, xi + L);
             FloatVector x2 = FloatVector.fromArray(F, xp, xi + 2 * L);
-            FloatVector b = FloatVector.broadcast(F, rows[kk]);
+            FloatVector b = FloatVector.broadcast(F, rows[ro + kk]);
             c00 = x0.fma(b, c00); c01 = x1.fma(b, c01); c02 = x2.fma(b, c02);
-            b = FloatVector.broadcast(F, rows[kc + kk]);
+            b = FloatVector.broadcast(F, rows[ro + kc + kk]);
             c10 = x0.fma(b, c10); c11 = x1.fma(b, c11); c12 = x2.fma(b, c12);
-            b = FloatVector.broadcast(F, rows[2 * kc + kk]);
+            b = FloatVector.broadcast(F, rows[ro + 2 * kc + kk]);
             c20 = x0.fma(b, c20); c21 = x1.fma(b, c21); c22 = x2.fma(b, c22);
-            b = FloatVector.broadcast(F, rows[3 * kc + kk]);
+            b = FloatVector.broadcast(F, rows[ro + 3 * kc + kk]);
             c30 = x0.fma(b, c30); c31 = x1.fma(b, c31); c32 = x2.fma(b, c32);
-            b = FloatVector.broadcast(F, rows[4 * kc + kk]);
+            b = FloatVector.broadcast(F, rows[ro + 4 * kc + kk]);
             c40 = x0.fma(b, c40); c41 = x1.fma(b, c41); c42 = x2.fma(b, c42);
-            b = FloatVector.broadcast(F, rows[5 * kc + kk]);
+            b = FloatVector.broadcast(F, rows[ro + 5 * kc + kk]);
             c50 = x0.fma(b, c50); c51 = x1.fma(b, c51); c52 = x2.fma(b, c52);
-            b = FloatVector.broadcast(F, rows[6 * kc + kk]);
+            b = FloatVector.broadcast(F, rows[ro + 6 * kc + kk]);
             c60 = x0.fma(b, c60); c61 = x1.fma(b, c61); c62 = x2.fma(b, c62);
-            b = FloatVector.broadcast(F, rows[7 * kc + kk]);
+            b = FloatVector.broadcast(F, rows[ro + 7 * kc + kk]);
             c70 = x0.fma(b, c70); c71 = x1.fma(b, c71); c72 = x2.fma(b, c72);
         }
         c00.intoArray(acc, ao); c01.intoArray(acc, ao + L); c02.intoArray(acc, ao + 2 * L);
@@ -318,23 +377,6 @@ public final class Matmul {
         c50.intoArray(acc, ao + 5 * MR); c51.intoArray(acc, ao + 5 * MR + L); c52.intoArray(acc, ao + 5 * MR + 2 * L);
         c60.intoArray(acc, ao + 6 * MR); c61.intoArray(acc, ao + 6 * MR + L); c62.intoArray(acc, ao + 6 * MR + 2 * L);
         c70.intoArray(acc, ao + 7 * MR); c71.intoArray(acc, ao + 7 * MR + L); c72.intoArray(acc, ao + 7 * MR + 2 * L);
-    }
-
-    /**
-     * Runs body over [0, n) in chunks of {@code chunk} that the pool's threads take in turn, so a
-     * thread that the OS delays (two cores shared with other work) holds back one chunk, not half.
-     */
-    private static void inChunks(Parallel par, int n, int chunk, Parallel.Range body) {
-        int chunks = (n + chunk - 1) / chunk;
-        if (par.threads() == 1 || chunks == 1) {
-            body.run(0, n);
-            return;
-        }
-        AtomicInteger next = new AtomicInteger();
-        par.forRange(Math.min(par.threads(), chunks), (s, e) -> {
-            for (int c; (c = next.getAndIncrement()) < chunks; )
-                body.run(c * chunk, Math.min(n, (c + 1) * chunk));
-        });
     }
 
     private static int roundUp(int v, int to) { return (v + to - 1) / to * to; }

@@ -1,6 +1,7 @@
 package dev.jground.kernel;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -15,17 +16,62 @@ public final class Norms {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int BLOCK = 16 * S.length();   // elements summed in float before flushing to double
 
-    /** torch.nn.LayerNorm over each row of x [rows, dim]; weight and bias may be null (identity). */
-    public static void layerNorm(float[] x, float[] out, int rows, int dim, float[] weight, float[] bias, float eps) {
+    /** torch.nn.LayerNorm over each row of x [rows, dim]; weight and bias may be null (identity). Rows split over par. */
+    public static void layerNorm(float[] x, float[] out, int rows, int dim, float[] weight, float[] bias, float eps, Parallel par) {
         checkRows("layerNorm", x, out, rows, dim);
         checkParam("layerNorm", "weight", weight, dim);
         checkParam("layerNorm", "bias", bias, dim);
-        for (int r = 0; r < rows; r++) {
-            int off = r * dim;
-            double mean = mean(x, off, dim);
-            double var = sumSquaredDiff(x, off, dim, (float) mean) / dim;
-            float rstd = (float) (1.0 / Math.sqrt(var + eps));
-            affineRow(x, out, off, dim, (float) mean, lowPart(mean), rstd, weight, bias);
+        par.forChunks(rows, Math.max(1, Activations.GRAIN / dim), (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int off = r * dim;
+                double mean = mean(x, off, dim);
+                double var = sumSquaredDiff(x, off, dim, (float) mean) / dim;
+                float rstd = (float) (1.0 / Math.sqrt(var + eps));
+                affineRow(x, out, off, dim, (float) mean, lowPart(mean), rstd, weight, bias);
+            }
+        });
+    }
+
+    /**
+     * SAM's LayerNorm2d (segment-anything common.py): x [channels, spatial] normalised over the
+     * channels at each position, then a per-channel affine. Lanes run along positions, so a
+     * vector of positions walks down the channels and no statistic needs a horizontal sum; each
+     * lane sums its channels in order.
+     */
+    public static void layerNormChannels(float[] x, float[] out, int channels, int spatial, float[] weight, float[] bias,
+                                         float eps, Parallel par) {
+        checkRows("layerNormChannels", x, out, channels, spatial);
+        checkParam("layerNormChannels", "weight", weight, channels);
+        checkParam("layerNormChannels", "bias", bias, channels);
+        int grain = Math.max(S.length(), Activations.GRAIN / channels / S.length() * S.length());
+        par.forChunks(spatial, grain, (p0, p1) -> {
+            for (int p = p0; p < p1; p += S.length())
+                column(x, out, channels, spatial, p, S.indexInRange(p, p1), weight, bias, eps);
+        });
+    }
+
+    /** Positions [p, p + L) where m is set. */
+    private static void column(float[] x, float[] out, int channels, int spatial, int p, VectorMask<Float> m,
+                               float[] weight, float[] bias, float eps) {
+        // Two-pass statistics in float, kept precise by never forming the mean: x - shift first (exact
+        // near the shift), an offset from its sum, then a correction from the sum of the residuals,
+        // which are centred and so summed with small partial sums (the corrected two-pass algorithm)
+        FloatVector shift = FloatVector.fromArray(S, x, p, m), sum = FloatVector.zero(S);
+        for (int c = 0; c < channels; c++) sum = sum.add(FloatVector.fromArray(S, x, c * spatial + p, m).sub(shift));
+        FloatVector offset = sum.div(channels), residuals = FloatVector.zero(S), squares = FloatVector.zero(S);
+        for (int c = 0; c < channels; c++) {
+            FloatVector d = FloatVector.fromArray(S, x, c * spatial + p, m).sub(shift).sub(offset);
+            residuals = residuals.add(d);
+            squares = d.fma(d, squares);
+        }
+        FloatVector correction = residuals.div(channels);
+        FloatVector var = squares.div(channels).sub(correction.mul(correction));
+        FloatVector rstd = FloatVector.broadcast(S, 1f).div(var.add(eps).sqrt());
+        for (int c = 0; c < channels; c++) {
+            FloatVector y = FloatVector.fromArray(S, x, c * spatial + p, m).sub(shift).sub(offset).sub(correction).mul(rstd);
+            if (weight != null) y = y.mul(weight[c]);
+            if (bias != null) y = y.add(bias[c]);
+            y.intoArray(out, c * spatial + p, m);
         }
     }
 

@@ -31,11 +31,8 @@ final class PackedHead {
 
     /** Copies keys and values [0, keys) of the head whose first element is at off. */
     void pack(float[] k, float[] v, int off, int stride, int keys) {
-        for (int j = 0; j < keys; j++) {
-            int src = off + j * stride;
-            for (int c = 0; c < d; c++) kt[c * ld + j] = k[src + c];
-            System.arraycopy(v, src, vp, j * dPad, d);
-        }
+        Transpose.columns(k, off, stride, keys, d, kt, 0, ld);
+        for (int j = 0; j < keys; j++) System.arraycopy(v, off + j * stride, vp, j * dPad, d);
     }
 
     /**

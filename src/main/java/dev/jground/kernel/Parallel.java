@@ -6,6 +6,8 @@ import java.util.concurrent.Future;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 
 /**
  * A bounded pool for data-parallel loops. The caller's thread takes a share of the work,
@@ -57,17 +59,53 @@ public final class Parallel implements AutoCloseable {
             futures.add(pool.submit(() -> body.run(s, e)));
         }
         body.run(0, Math.min(n, (units / parts) * grain));
-        for (Future<?> f : futures) {
-            try {
-                f.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted", e);
-            } catch (ExecutionException e) {
-                if (e.getCause() instanceof RuntimeException r) throw r;
-                if (e.getCause() instanceof Error err) throw err;
-                throw new IllegalStateException(e.getCause());
-            }
+        for (Future<?> f : futures) join(f);
+    }
+
+    private static void join(Future<?> f) {
+        try {
+            f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            if (e.getCause() instanceof Error err) throw err;
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    /**
+     * Runs body over [0, n) in chunks of {@code chunk} that the threads take in turn, the caller's
+     * among them, so a thread that the OS delays (two cores shared with other work) holds back
+     * one chunk, not half the loop; a helper that has not started by the time the chunks are all
+     * taken is called off rather than waited for. Which thread runs a chunk varies: bodies must
+     * not let results depend on it (every body here computes each element the same way in any
+     * chunk).
+     */
+    public void forChunks(int n, int chunk, Range body) {
+        int chunks = (n + chunk - 1) / chunk;
+        if (threads == 1 || chunks <= 1) {
+            if (n > 0) body.run(0, n);
+            return;
+        }
+        AtomicInteger next = new AtomicInteger();
+        Runnable take = () -> {
+            for (int c; (c = next.getAndIncrement()) < chunks; )
+                body.run(c * chunk, (int) Math.min(n, (long) (c + 1) * chunk));
+        };
+        int helpers = Math.min(threads, chunks) - 1;
+        // each helper's state: 0 not started, 1 taking chunks; the caller sets 2 to call off one not yet started
+        AtomicIntegerArray state = new AtomicIntegerArray(helpers);
+        List<Future<?>> futures = new ArrayList<>(helpers);
+        for (int p = 0; p < helpers; p++) {
+            int h = p;
+            futures.add(pool.submit(() -> { if (state.compareAndSet(h, 0, 1)) take.run(); }));
+        }
+        try {
+            take.run();
+        } finally {
+            for (int p = 0; p < helpers; p++) if (!state.compareAndSet(p, 0, 2)) join(futures.get(p));
         }
     }
 

@@ -1,5 +1,8 @@
 package dev.jground.kernel;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
 /**
  * PyTorch's upsample_nearest2d, upsample_bilinear2d and upsample_bicubic2d (no antialias) on
  * x [C, H, W] -> out [C, outH, outW], with the CPU kernels' float32 index arithmetic
@@ -9,6 +12,8 @@ package dev.jground.kernel;
  */
 public final class Resample {
     private Resample() {}
+
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
 
     /** mode='nearest': src = min(floor(dst · (in / out)), in - 1), the scale in float. */
     public static void nearest(float[] x, int channels, int h, int w, int outH, int outW, float[] out) {
@@ -32,14 +37,26 @@ public final class Resample {
 
     /** mode='bilinear': two taps per axis, the source index clamped at 0 (align_corners=False). */
     public static void bilinear(float[] x, int channels, int h, int w, int outH, int outW, boolean alignCorners, float[] out) {
+        bilinear(x, channels, h, w, outH, outW, alignCorners, out, Parallel.SERIAL);
+    }
+
+    /** As above on {@code par}'s threads. */
+    public static void bilinear(float[] x, int channels, int h, int w, int outH, int outW, boolean alignCorners, float[] out,
+                                Parallel par) {
         check("bilinear", x, channels, h, w, outH, outW, out);
-        separable(x, channels, h, w, outH, outW, out, taps(h, outH, alignCorners, false), taps(w, outW, alignCorners, false));
+        separable(x, channels, h, w, outH, outW, out, taps(h, outH, alignCorners, false), taps(w, outW, alignCorners, false), par);
     }
 
     /** mode='bicubic' (A = -0.75): four taps per axis, the source index unclamped, taps clamped to the border. */
     public static void bicubic(float[] x, int channels, int h, int w, int outH, int outW, boolean alignCorners, float[] out) {
+        bicubic(x, channels, h, w, outH, outW, alignCorners, out, Parallel.SERIAL);
+    }
+
+    /** As above on {@code par}'s threads. */
+    public static void bicubic(float[] x, int channels, int h, int w, int outH, int outW, boolean alignCorners, float[] out,
+                               Parallel par) {
         check("bicubic", x, channels, h, w, outH, outW, out);
-        separable(x, channels, h, w, outH, outW, out, taps(h, outH, alignCorners, true), taps(w, outW, alignCorners, true));
+        separable(x, channels, h, w, outH, outW, out, taps(h, outH, alignCorners, true), taps(w, outW, alignCorners, true), par);
     }
 
     /**
@@ -51,7 +68,7 @@ public final class Resample {
         if (top < 0 || left < 0 || top + cropH > outH || left + cropW > outW)
             throw new IllegalArgumentException("bicubic: a " + cropH + "×" + cropW + " crop at (" + top + ", " + left
                     + ") leaves the " + outH + "×" + outW + " output");
-        window(x, 0, h, w, taps(h, outH, false, true), taps(w, outW, false, true), top, cropH, left, cropW, out, 0);
+        window(x, 1, h, w, taps(h, outH, false, true), taps(w, outW, false, true), top, cropH, left, cropW, out, Parallel.SERIAL);
     }
 
     /** Per output index: n source indices and weights, flattened [out, n]. */
@@ -98,39 +115,54 @@ public final class Resample {
 
     private static float convolution2(float x, float a) { return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a; }
 
-    private static void separable(float[] x, int channels, int h, int w, int outH, int outW, float[] out, Taps ty, Taps tx) {
-        for (int c = 0; c < channels; c++) window(x, c * h * w, h, w, ty, tx, 0, outH, 0, outW, out, c * outH * outW);
+    /** Every channel's whole output; an unchanged size is a copy, as in PyTorch. */
+    private static void separable(float[] x, int channels, int h, int w, int outH, int outW, float[] out, Taps ty, Taps tx,
+                                  Parallel par) {
+        if (h == outH && w == outW) System.arraycopy(x, 0, out, 0, channels * h * w);
+        else window(x, channels, h, w, ty, tx, 0, outH, 0, outW, out, par);
     }
 
     /**
-     * Output rows [oy0, oy0 + rows) and columns [ox0, ox0 + cols) of one channel at x[in..]. Each
-     * input row is interpolated across the width once (the inner sums), then rows are combined;
-     * the arithmetic and its order are those of the direct double loop, so the results are too.
+     * Output rows [oy0, oy0 + rows) and columns [ox0, ox0 + cols) of every channel, into out
+     * [channels, rows, cols]. Each input row a tap reads is interpolated across the width once
+     * (the inner sums), then output rows combine them, a vector of columns at a time; the
+     * arithmetic and its order are those of the direct double loop, so the results are too.
+     * Rows of both passes are shared out over par's threads.
      */
-    private static void window(float[] x, int in, int h, int w, Taps ty, Taps tx, int oy0, int rows, int ox0, int cols,
-                               float[] out, int o) {
-        int ny = ty.n, nx = tx.n;
-        float[] inner = new float[h * cols];
+    private static void window(float[] x, int channels, int h, int w, Taps ty, Taps tx, int oy0, int rows, int ox0, int cols,
+                               float[] out, Parallel par) {
+        int ny = ty.n, nx = tx.n, grain = Math.max(1, Activations.GRAIN / cols);
+        float[] inner = new float[channels * h * cols];
         boolean[] needed = new boolean[h];
         for (int oy = oy0; oy < oy0 + rows; oy++) for (int a = 0; a < ny; a++) needed[ty.index[oy * ny + a]] = true;
-        for (int iy = 0; iy < h; iy++) {
-            if (!needed[iy]) continue;
-            int row = in + iy * w;
-            for (int j = 0; j < cols; j++) {
-                int t = (ox0 + j) * nx;
-                float v = x[row + tx.index[t]] * tx.weight[t];
-                for (int b = 1; b < nx; b++) v += x[row + tx.index[t + b]] * tx.weight[t + b];
-                inner[iy * cols + j] = v;
+        par.forChunks(channels * h, grain, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                if (!needed[r % h]) continue;
+                int row = r * w, o = r * cols;
+                for (int j = 0; j < cols; j++) {
+                    int t = (ox0 + j) * nx;
+                    float v = x[row + tx.index[t]] * tx.weight[t];
+                    for (int b = 1; b < nx; b++) v += x[row + tx.index[t + b]] * tx.weight[t + b];
+                    inner[o + j] = v;
+                }
             }
-        }
-        for (int oy = oy0; oy < oy0 + rows; oy++, o += cols) {
-            for (int j = 0; j < cols; j++) out[o + j] = 0f;
-            for (int a = 0; a < ny; a++) {
-                int r = ty.index[oy * ny + a] * cols;
-                float wy = ty.weight[oy * ny + a];
-                for (int j = 0; j < cols; j++) out[o + j] += inner[r + j] * wy;
+        });
+        par.forChunks(channels * rows, grain, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int c = r / rows, oy = oy0 + r % rows, o = r * cols, j = 0;
+                for (int end = S.loopBound(cols); j < end; j += S.length()) {
+                    FloatVector sum = FloatVector.zero(S);
+                    for (int a = 0; a < ny; a++)
+                        sum = sum.add(FloatVector.fromArray(S, inner, (c * h + ty.index[oy * ny + a]) * cols + j).mul(ty.weight[oy * ny + a]));
+                    sum.intoArray(out, o + j);
+                }
+                for (; j < cols; j++) {
+                    float sum = 0f;
+                    for (int a = 0; a < ny; a++) sum += inner[(c * h + ty.index[oy * ny + a]) * cols + j] * ty.weight[oy * ny + a];
+                    out[o + j] = sum;
+                }
             }
-        }
+        });
     }
 
     private static void check(String op, float[] x, int channels, int h, int w, int outH, int outW, float[] out) {

@@ -65,6 +65,12 @@ public interface Backend extends AutoCloseable {
 
     Tensor layerNorm(Tensor x, Tensor weight, Tensor bias, float eps);
 
+    /**
+     * x [C, H, W] normalised over its C channels at each position, then the per-channel affine
+     * (segment-anything LayerNorm2d); weight and bias [C] or null.
+     */
+    Tensor layerNorm2d(Tensor x, Tensor weight, Tensor bias, float eps);
+
     Tensor rmsNorm(Tensor x, Tensor weight, float eps);
 
     /** x [C, H, W] normalised over each of {@code groups} channel groups, then per-channel affine. */
@@ -130,13 +136,17 @@ public interface Backend extends AutoCloseable {
     Tensor crop(Tensor x, int top, int left, int height, int width);
 
     /**
-     * SAM ViT attention with decomposed relative positions over B grids of h x w tokens (the
-     * windows, or the whole grid). qkv [B, h*w, 3*heads*d], each row [q | k | v], heads
-     * contiguous within each part; relPosH [2h-1, d], relPosW [2w-1, d]. For query i at (yi, xi)
-     * and key j at (yj, xj): logit = scale q.k + q.relPosH[yi-yj+h-1] + q.relPosW[xi-xj+w-1]
-     * (q unscaled in the position terms), softmax over j, sum of p v: [B, h*w, heads*d].
+     * SAM ViT attention with decomposed relative positions in the size x size windows of one
+     * h x w token grid, cut from it in place (window_partition, Attention and window_unpartition
+     * in one; one window of the grid's size is a global block). qkv [h, w, 3*heads*d], each row
+     * [q | k | v], heads contiguous within each part; out [h, w, heads*d]. The grid is padded at
+     * the bottom and right to whole windows: pad [3*heads*d] is the q | k | v row of each padding
+     * token (SAM zero-pads the normalised grid, so the qkv bias), null for zeros; padding tokens
+     * are keys, never queries. relPosH and relPosW [2*size - 1, d]. For query i at (yi, xi) and
+     * key j at (yj, xj) of a window: logit = scale q.k + q.relPosH[yi-yj+size-1] +
+     * q.relPosW[xi-xj+size-1] (q unscaled in the position terms), softmax over j, sum of p v.
      */
-    Tensor relPosAttention(Tensor qkv, int heads, int h, int w, float scale, Tensor relPosH, Tensor relPosW);
+    Tensor relPosAttention(Tensor qkv, int heads, int size, float scale, Tensor relPosH, Tensor relPosW, Tensor pad);
 
     @Override default void close() {}
 }

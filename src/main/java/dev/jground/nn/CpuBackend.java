@@ -4,6 +4,7 @@ import dev.jground.kernel.Activations;
 import dev.jground.kernel.Attention;
 import dev.jground.kernel.Conv2d;
 import dev.jground.kernel.ConvTranspose2d;
+import dev.jground.kernel.Elementwise;
 import dev.jground.kernel.Matmul;
 import dev.jground.kernel.Norms;
 import dev.jground.kernel.Parallel;
@@ -118,21 +119,18 @@ public final class CpuBackend implements Backend {
 
     private Tensor elementwise(Tensor a, Tensor b, String op, boolean add) {
         CpuTensor ca = cpu(a), cb = cpu(b);
-        float[] x = ca.floats(), y = cb.floats();
         int d = ca.dim(-1);
         boolean row = ShapeChecks.broadcastsRow(op, ca.shape(), cb.shape());
-        float[] out = new float[x.length];
-        for (int i = 0; i < x.length; i++) {
-            float v = y[row ? i % d : i];
-            out[i] = add ? x[i] + v : x[i] * v;
-        }
+        float[] x = ca.floats(), out = new float[x.length];
+        if (add) Elementwise.add(x, cb.floats(), row, out, x.length / d, d, par);
+        else Elementwise.mul(x, cb.floats(), row, out, x.length / d, d, par);
         return CpuTensor.of(out, ca.shape());
     }
 
     @Override public Tensor scale(Tensor a, float s) {
         CpuTensor c = cpu(a);
         float[] x = c.floats(), out = new float[x.length];
-        for (int i = 0; i < x.length; i++) out[i] = x[i] * s;
+        Elementwise.scale(x, s, out, x.length, par);
         return CpuTensor.of(out, c.shape());
     }
 
@@ -150,7 +148,17 @@ public final class CpuBackend implements Backend {
         int d = c.dim(-1), rows = Shapes.rows(c.shape());
         float[] out = new float[c.floats().length];
         Norms.layerNorm(c.floats(), out, rows, d, optionalVector(weight, d, "layer norm weight"),
-                optionalVector(bias, d, "layer norm bias"), eps);
+                optionalVector(bias, d, "layer norm bias"), eps, par);
+        return CpuTensor.of(out, c.shape());
+    }
+
+    @Override public Tensor layerNorm2d(Tensor x, Tensor weight, Tensor bias, float eps) {
+        CpuTensor c = cpu(x);
+        if (c.rank() != 3) throw new IllegalArgumentException("layer norm 2d: input " + c.describe() + " is not [C, H, W]");
+        int ch = c.dim(0);
+        float[] out = new float[c.floats().length];
+        Norms.layerNormChannels(c.floats(), out, ch, out.length / ch, optionalVector(weight, ch, "layer norm 2d weight"),
+                optionalVector(bias, ch, "layer norm 2d bias"), eps, par);
         return CpuTensor.of(out, c.shape());
     }
 
@@ -173,12 +181,12 @@ public final class CpuBackend implements Backend {
         return CpuTensor.of(out, c.shape());
     }
 
-    @FunctionalInterface private interface Unary { void apply(float[] x, float[] out, int n); }
+    @FunctionalInterface private interface Unary { void apply(float[] x, float[] out, int n, Parallel par); }
 
     private Tensor unary(Tensor x, Unary f) {
         CpuTensor c = cpu(x);
         float[] out = new float[c.floats().length];
-        f.apply(c.floats(), out, out.length);
+        f.apply(c.floats(), out, out.length, par);
         return CpuTensor.of(out, c.shape());
     }
 
@@ -195,7 +203,7 @@ public final class CpuBackend implements Backend {
         if (!Arrays.equals(g.shape(), u.shape()))
             throw new IllegalArgumentException("swiglu: gate " + g.describe() + " and up " + u.describe() + " differ");
         float[] out = new float[g.floats().length];
-        Activations.swiglu(g.floats(), u.floats(), out, out.length);
+        Activations.swiglu(g.floats(), u.floats(), out, out.length, par);
         return CpuTensor.of(out, g.shape());
     }
 
@@ -251,7 +259,7 @@ public final class CpuBackend implements Backend {
             throw new IllegalArgumentException("conv transpose: input " + cx.describe() + " does not fit weight " + cw.describe() + " [C, O, 2, 2]");
         int c = cx.dim(0), h = cx.dim(1), w = cx.dim(2), o = cw.dim(1);
         float[] out = new float[Math.multiplyExact(o, 4 * h * w)];
-        ConvTranspose2d.convTranspose2x2(cx.floats(), c, h, w, cw.floats(), optionalVector(bias, o, "conv transpose bias"), o, out);
+        ConvTranspose2d.convTranspose2x2(cx.floats(), c, h, w, cw.floats(), optionalVector(bias, o, "conv transpose bias"), o, out, par);
         return CpuTensor.of(out, o, 2 * h, 2 * w);
     }
 
@@ -271,11 +279,11 @@ public final class CpuBackend implements Backend {
     }
 
     @Override public Tensor upsampleBilinear(Tensor x, int outH, int outW, boolean alignCorners) {
-        return resample(x, outH, outW, (in, c, h, w, oh, ow, out) -> Resample.bilinear(in, c, h, w, oh, ow, alignCorners, out));
+        return resample(x, outH, outW, (in, c, h, w, oh, ow, out) -> Resample.bilinear(in, c, h, w, oh, ow, alignCorners, out, par));
     }
 
     @Override public Tensor resizeBicubic(Tensor x, int outH, int outW, boolean alignCorners) {
-        return resample(x, outH, outW, (in, c, h, w, oh, ow, out) -> Resample.bicubic(in, c, h, w, oh, ow, alignCorners, out));
+        return resample(x, outH, outW, (in, c, h, w, oh, ow, out) -> Resample.bicubic(in, c, h, w, oh, ow, alignCorners, out, par));
     }
 
     // ---- added for SAM ------------------------------------------------------------------
@@ -307,13 +315,13 @@ public final class CpuBackend implements Backend {
         return CpuTensor.of(out, c.dim(0), height, width);
     }
 
-    @Override public Tensor relPosAttention(Tensor qkv, int heads, int h, int w, float scale, Tensor relPosH, Tensor relPosW) {
+    @Override public Tensor relPosAttention(Tensor qkv, int heads, int size, float scale, Tensor relPosH, Tensor relPosW, Tensor pad) {
         CpuTensor c = cpu(qkv);
-        int d = ShapeChecks.relPosAttention(c.shape(), heads, h, w), batch = c.dim(0);
-        float[] out = new float[Math.multiplyExact(batch * h * w, heads * d)];
-        RelPosAttention.attention(c.floats(), out, batch, h, w, heads, d, scale,
-                vector(relPosH, (2 * h - 1) * d, "rel_pos_h"), vector(relPosW, (2 * w - 1) * d, "rel_pos_w"), par);
-        return CpuTensor.of(out, batch, h * w, heads * d);
+        int d = ShapeChecks.relPosAttention(c.shape(), heads, size), h = c.dim(0), w = c.dim(1);
+        float[] out = new float[Math.multiplyExact(h * w, heads * d)];
+        RelPosAttention.windows(c.floats(), out, h, w, size, size, optionalVector(pad, 3 * heads * d, "rel-pos attention pad"), heads, d,
+                scale, vector(relPosH, (2 * size - 1) * d, "rel_pos_h"), vector(relPosW, (2 * size - 1) * d, "rel_pos_w"), par);
+        return CpuTensor.of(out, h, w, heads * d);
     }
 
     @Override public void close() { par.close(); }

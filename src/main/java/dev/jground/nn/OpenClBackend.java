@@ -10,8 +10,8 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * The OpenCL backend, minimal for now: matmul (F32, F16 and BF16 weights), add, mul, scale and
- * softmax. Tensors live in device buffers; each op enqueues one kernel on the context's
+ * The OpenCL backend, minimal for now: matmul (F32, F16 and BF16 weights), add, mul, scale,
+ * softmax and some of SAM's ops. Tensors live in device buffers; each op enqueues one kernel on the context's
  * in-order queue and returns a new buffer, so nothing comes back to the host until
  * {@link #download}. Weights are uploaded once in their stored dtype and widened in the kernels.
  */
@@ -243,17 +243,33 @@ public final class OpenClBackend implements Backend {
         return y;
     }
 
-    @Override public Tensor relPosAttention(Tensor qkv, int heads, int h, int w, float scale, Tensor relPosH, Tensor relPosW) {
+    @Override public Tensor layerNorm2d(Tensor x, Tensor weight, Tensor bias, float eps) {
+        ClTensor cx = own(x, "layer norm 2d");
+        int[] s = cx.shape();
+        if (s.length != 3) throw new IllegalArgumentException("layer norm 2d: input " + Shapes.str(s) + " is not [C, H, W]");
+        ClTensor w = weight == null ? null : own(weight, "layer norm 2d weight"), b = bias == null ? null : own(bias, "layer norm 2d bias");
+        if ((w != null && w.numel() != s[0]) || (b != null && b.numel() != s[0]))
+            throw new IllegalArgumentException("layer norm 2d: weight and bias should have " + s[0] + " elements");
+        ClTensor y = output(s);
+        ctx.run(ctx.kernel("elementwise", "layer_norm_2d"), new long[] {(long) s[1] * s[2]}, null, y, cx, cx.dtypeCode(),
+                w == null ? cx : w, w == null ? 0 : w.dtypeCode(), b == null ? cx : b, b == null ? 0 : b.dtypeCode(),
+                (w == null ? 0 : 1) | (b == null ? 0 : 2), s[0], s[1] * s[2], eps);
+        return y;
+    }
+
+    @Override public Tensor relPosAttention(Tensor qkv, int heads, int size, float scale, Tensor relPosH, Tensor relPosW, Tensor pad) {
         ClTensor c = own(qkv, "rel-pos attention qkv"), rh = own(relPosH, "rel_pos_h"), rw = own(relPosW, "rel_pos_w");
+        ClTensor p = pad == null ? null : own(pad, "rel-pos attention pad");
         int[] s = c.shape();
-        int d = ShapeChecks.relPosAttention(s, heads, h, w);
+        int d = ShapeChecks.relPosAttention(s, heads, size);
         if (d > 128) throw later("relPosAttention with head size " + d + " > 128");
-        if (rh.numel() != (long) (2 * h - 1) * d || rw.numel() != (long) (2 * w - 1) * d)
+        if (rh.numel() != (long) (2 * size - 1) * d || rw.numel() != (long) (2 * size - 1) * d || (p != null && p.numel() != 3L * heads * d))
             throw new IllegalArgumentException("rel-pos attention: tables " + Shapes.str(rh.shape()) + ", " + Shapes.str(rw.shape())
-                    + " should be [" + (2 * h - 1) + ", " + d + "] and [" + (2 * w - 1) + ", " + d + "]");
-        ClTensor y = output(new int[] {s[0], h * w, heads * d});
-        ctx.run(ctx.kernel("attention", "rel_pos_attention"), new long[] {h * w, heads, s[0]}, null,
-                y, c, c.dtypeCode(), heads, h, w, d, scale, rh, rh.dtypeCode(), rw, rw.dtypeCode());
+                    + " should be [" + (2 * size - 1) + ", " + d + "], the pad row " + 3 * heads * d + " long");
+        ClTensor y = output(new int[] {s[0], s[1], heads * d});
+        ctx.run(ctx.kernel("attention", "rel_pos_attention"), new long[] {(long) s[0] * s[1], heads}, null,
+                y, c, c.dtypeCode(), heads, s[0], s[1], size, d, scale, rh, rh.dtypeCode(), rw, rw.dtypeCode(),
+                p == null ? c : p, p == null ? 0 : p.dtypeCode(), p == null ? 0 : 1);
         return y;
     }
 
@@ -265,6 +281,7 @@ public final class OpenClBackend implements Backend {
     }
 
     @Override public Tensor layerNorm(Tensor x, Tensor weight, Tensor bias, float eps) { throw later("layerNorm"); }
+
     @Override public Tensor rmsNorm(Tensor x, Tensor weight, float eps) { throw later("rmsNorm"); }
     @Override public Tensor groupNorm(Tensor x, int groups, Tensor weight, Tensor bias, float eps) { throw later("groupNorm"); }
     @Override public Tensor gelu(Tensor x) { throw later("gelu"); }

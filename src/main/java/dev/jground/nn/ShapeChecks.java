@@ -84,12 +84,13 @@ final class ShapeChecks {
                     + shape[1] + "x" + shape[2] + " map with " + shape[0] + " channels");
     }
 
-    /** qkv [B, h*w, 3 * heads * d]: returns the head size d. */
-    static int relPosAttention(int[] qkv, int heads, int h, int w) {
+    /** qkv [h, w, 3 * heads * d] cut into size x size windows: returns the head size d. */
+    static int relPosAttention(int[] qkv, int heads, int size) {
         int width = qkv.length == 0 ? 0 : qkv[qkv.length - 1];
-        if (qkv.length != 3 || qkv[1] != h * w || heads < 1 || width % (3 * heads) != 0)
-            throw new IllegalArgumentException("rel-pos attention: qkv " + Shapes.str(qkv) + " is not [B, " + h + "*" + w
-                    + ", 3 * " + heads + " heads * d]");
+        if (qkv.length != 3 || size < 1 || heads < 1 || width % (3 * heads) != 0)
+            throw new IllegalArgumentException("rel-pos attention: qkv " + Shapes.str(qkv) + " is not [h, w, 3 * " + heads
+                    + " heads * d], or window " + size + " < 1");
         return width / (3 * heads);
     }
+
 }

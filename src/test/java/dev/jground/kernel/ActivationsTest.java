@@ -69,7 +69,7 @@ class ActivationsTest {
         assertEquals(-1e-20f * 1.1283791f, Erf.erf(-1e-20f), 1e-27f);
         float[] v = {0f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN, -1e-20f, 1e30f, -0f};
         float[] out = new float[v.length];
-        Activations.gelu(v, out, v.length);
+        Activations.gelu(v, out, v.length, Parallel.SERIAL);
         assertEquals(0f, out[0]);
         assertEquals(Float.POSITIVE_INFINITY, out[1]);
         assertTrue(Float.isNaN(out[2]), "gelu(-inf) = -inf · 0 = NaN, as in PyTorch");
@@ -78,21 +78,30 @@ class ActivationsTest {
         assertEquals(1e30f, out[5]);
     }
 
-    private interface Kernel { void run(float[] x, float[] out, int n); }
+    private static final Parallel PAR = Parallel.of(3);
+
+    /** Past two grains of elements the threads split the array: the largest size checks the seams. */
+    private static final int[] SPLIT_SIZES = java.util.stream.IntStream.concat(java.util.Arrays.stream(SIZES),
+            java.util.stream.IntStream.of(3 * Activations.GRAIN + 7)).toArray();
+
+    private interface Kernel { void run(float[] x, float[] out, int n, Parallel par); }
 
     private interface Twin { double at(double x); }
 
     private static void checkAgainstTwin(String name, Kernel k, Twin twin, double abs, double rel) {
         Random r = new Random(name.hashCode());
-        for (int n : SIZES) {
+        for (int n : SPLIT_SIZES) {
             float[] x = gaussian(r, n, 3, 0);
             x[0] = n > 1 ? -20f : 20f;
             double[] want = new double[n];
             for (int i = 0; i < n; i++) want[i] = twin.at(x[i]);
             float[] out = new float[n];
-            k.run(x, out, n);
+            k.run(x, out, n, Parallel.SERIAL);
             assertClose(name + " n=" + n, want, out, abs, rel);
-            k.run(x, x, n);   // in place
+            float[] split = new float[n];
+            k.run(x, split, n, PAR);
+            assertArrayEquals(out, split, name + " on three threads n=" + n);
+            k.run(x, x, n, PAR);   // in place
             assertClose(name + " in place n=" + n, want, x, abs, rel);
         }
     }
@@ -101,7 +110,7 @@ class ActivationsTest {
 
     @Test void reluKeepsNanAndZeroesNegatives() {
         float[] x = {Float.NaN, -0f, -1e-30f, Float.NEGATIVE_INFINITY, 2.5f}, out = new float[5];
-        Activations.relu(x, out, 5);
+        Activations.relu(x, out, 5, Parallel.SERIAL);
         assertTrue(Float.isNaN(out[0]));
         assertEquals(0f, Math.abs(out[1]));
         assertEquals(0f, out[2]);
@@ -122,13 +131,13 @@ class ActivationsTest {
     @Test
     void swiglu() {
         Random r = new Random(5);
-        for (int n : SIZES) {
+        for (int n : SPLIT_SIZES) {
             float[] gate = gaussian(r, n, 3, 0), up = gaussian(r, n, 2, 0), out = new float[n];
             double[] want = new double[n];
             for (int i = 0; i < n; i++) want[i] = silu(gate[i]) * up[i];
-            Activations.swiglu(gate, up, out, n);
+            Activations.swiglu(gate, up, out, n, PAR);
             assertClose("swiglu n=" + n, want, out, 1e-7, 1e-6);
-            Activations.swiglu(gate, up, gate, n);
+            Activations.swiglu(gate, up, gate, n, PAR);
             assertClose("swiglu into gate n=" + n, want, gate, 1e-7, 1e-6);
         }
     }
@@ -136,7 +145,7 @@ class ActivationsTest {
     @Test
     void siluOfLargeNegativeIsZeroNotNaN() {
         float[] x = {-1000f, -80f, 1000f};
-        Activations.silu(x, x, 3);
+        Activations.silu(x, x, 3, Parallel.SERIAL);
         assertEquals(0f, x[0], 0f);   // -1000 / (1 + inf), as PyTorch's float formula gives
         assertEquals(-80 * Math.exp(-80), x[1], 1e-6 * 80 * Math.exp(-80));
         assertEquals(1000f, x[2]);
@@ -144,8 +153,8 @@ class ActivationsTest {
 
     @Test
     void rejectsShortArrays() {
-        var e = assertThrows(IllegalArgumentException.class, () -> Activations.silu(new float[3], new float[2], 3));
+        var e = assertThrows(IllegalArgumentException.class, () -> Activations.silu(new float[3], new float[2], 3, Parallel.SERIAL));
         assertTrue(e.getMessage().startsWith("silu"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> Activations.swiglu(new float[3], new float[2], new float[3], 3));
+        assertThrows(IllegalArgumentException.class, () -> Activations.swiglu(new float[3], new float[2], new float[3], 3, Parallel.SERIAL));
     }
 }

@@ -2,6 +2,8 @@ package dev.jground.kernel;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.util.Random;
 
@@ -127,6 +129,24 @@ class AttentionTest {
         float[] q = {1f, 2f}, k = {3f, 4f}, v = {5f, -6f}, out = new float[2];
         Attention.attention(q, k, v, out, 1, 1, 1, 1, 2, 0.5f, true, null, Parallel.SERIAL);
         assertArrayEquals(new float[]{5f, -6f}, out);
+    }
+
+    /** Without a mask or probabilities the query-tile path runs: SAM decoder shapes (7 × 1031, 1031 × 7) and odd ones. */
+    @ParameterizedTest
+    @CsvSource({"1, 1, 1, 1, 1", "7, 1031, 8, 8, 16", "1031, 7, 8, 8, 16", "33, 33, 4, 2, 7", "49, 1000, 2, 1, 33", "97, 3, 3, 3, 9"})
+    void queryTilesMatchTheTwin(int tq, int tk, int heads, int kvHeads, int d) {
+        Random r = new Random(tq * 31 + tk);
+        String what = "tq=" + tq + " tk=" + tk + " heads=" + heads + "/" + kvHeads + " d=" + d;
+        float[] q = gaussian(r, tq * heads * d, 1, 0), k = gaussian(r, tk * kvHeads * d, 1, 0), v = gaussian(r, tk * kvHeads * d, 1, 0);
+        float scale = (float) (1 / Math.sqrt(d));
+        double[] want = attention(q, k, v, tq, tk, heads, kvHeads, d, scale, false, new double[heads * tq * tk]);
+        float[] out = new float[tq * heads * d], serial = new float[out.length], inPlace = q.clone();
+        Attention.attention(q, k, v, out, tq, tk, heads, kvHeads, d, scale, false, null, PAR);
+        assertClose("out " + what, want, out, 2e-6, 2e-6);
+        Attention.attention(q, k, v, serial, tq, tk, heads, kvHeads, d, scale, false, null, Parallel.SERIAL);
+        assertArrayEquals(serial, out, "one thread and three, " + what);
+        Attention.attention(inPlace, k, v, inPlace, tq, tk, heads, kvHeads, d, scale, false, null, PAR);
+        assertArrayEquals(out, inPlace, "out = q, " + what);
     }
 
     @Test

@@ -92,6 +92,53 @@ class MatmulTest {
         check(DType.F16, 700, 9, 40, true, TWO, 1);
     }
 
+    /** The channels-first form: x given as [K, m], y as [N, m]; the twin's sums, and the row form's bits, transposed. */
+    @Test
+    void columnsFormIsTheRowFormTransposed() {
+        int[] ms = {1, 7, 8, 33, 1031}, ns = {1, 9, 130}, ks = {1, 33, 600};
+        for (DType dt : new DType[] {DType.F32, DType.F16})
+            for (int m : ms)
+                for (int n : ns)
+                    for (int k : ks) {
+                        SplittableRandom rnd = new SplittableRandom(31L * m + 7L * n + k);
+                        WeightMatrix w = weights(dt, n, k, 0, rnd);
+                        float[] x = new float[m * k], xT = new float[m * k], bias = new float[n];
+                        for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextDouble(-1, 1);
+                        for (int j = 0; j < n; j++) bias[j] = (float) rnd.nextDouble(-1, 1);
+                        for (int i = 0; i < m; i++)
+                            for (int kk = 0; kk < k; kk++) xT[kk * m + i] = x[i * k + kk];
+                        float[] rows = new float[m * n], cols = new float[m * n + 3];
+                        java.util.Arrays.fill(cols, 99f);
+                        Matmul.matmul(x, m, w, bias, rows, TWO);
+                        Matmul.matmulColumns(xT, m, w, bias, cols, TWO);
+                        double[] want = reference(x, m, w, bias);
+                        String what = dt + " m=" + m + " n=" + n + " k=" + k;
+                        for (int i = 0; i < m; i++)
+                            for (int j = 0; j < n; j++) {
+                                assertEquals(rows[i * n + j], cols[j * m + i], what + ": y[" + j + ", " + i + "]");
+                                assertEquals(want[i * n + j], cols[j * m + i], 1e-5 * k + 1e-5, what + ": against the twin");
+                            }
+                        for (int i = m * n; i < cols.length; i++) assertEquals(99f, cols[i], what + ": wrote past y");
+                    }
+    }
+
+    /** Narrow W is shared out by groups of x tiles too; no split may change a bit of y. */
+    @Test
+    void sameBitsOnAnyThreadCount() {
+        java.util.Random r = new java.util.Random(8);
+        int m = 1031, k = 300;
+        float[] x = TestArrays.gaussian(r, m * k, 1, 0);
+        for (int n : new int[] {9, 128, 1003}) {
+            WeightMatrix w = WeightMatrix.ofF32(TestArrays.gaussian(r, n * k, 1, 0), n, k);
+            float[] serial = new float[m * n], two = new float[m * n], three = new float[m * n];
+            Matmul.matmul(x, m, w, null, serial, Parallel.SERIAL);
+            Matmul.matmul(x, m, w, null, two, TWO);
+            try (Parallel par = Parallel.of(3)) { Matmul.matmul(x, m, w, null, three, par); }
+            assertArrayEquals(serial, two, "n=" + n + " on two threads");
+            assertArrayEquals(serial, three, "n=" + n + " on three threads");
+        }
+    }
+
     /** W [2048, 32] holding every finite 16-bit pattern once (Inf/NaN patterns replaced by 0). */
     private static WeightMatrix everyFinitePattern(DType dt) {
         short[] bits = new short[65536];

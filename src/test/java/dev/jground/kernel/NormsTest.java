@@ -65,11 +65,54 @@ class NormsTest {
                 int rows = 3;
                 float[] x = gaussian(r, rows * dim, 2, offset), w = gaussian(r, dim, 0.5, 1), b = gaussian(r, dim, 0.5, 0);
                 float[] out = new float[rows * dim];
-                Norms.layerNorm(x, out, rows, dim, w, b, 1e-5f);
+                Norms.layerNorm(x, out, rows, dim, w, b, 1e-5f, PAR);
                 assertClose("layerNorm dim=" + dim + " offset=" + offset, layerNorm(x, rows, dim, w, b, 1e-5f), out, ABS, REL);
                 double[] plain = layerNorm(x, rows, dim, null, null, 1e-6f);
-                Norms.layerNorm(x, x, rows, dim, null, null, 1e-6f);   // in place, no affine
+                Norms.layerNorm(x, x, rows, dim, null, null, 1e-6f, PAR);   // in place, no affine
                 assertClose("layerNorm in place dim=" + dim, plain, x, ABS, REL);
+            }
+        }
+    }
+
+    private static final Parallel PAR = Parallel.of(3);
+
+    @Test
+    void layerNormSplitOverThreadsGivesTheSameBits() {
+        int rows = 401, dim = 257;   // 63 rows a grain: the rows split three ways
+        float[] x = gaussian(new Random(14), rows * dim, 2, 3), w = gaussian(new Random(15), dim, 0.5, 1);
+        float[] serial = new float[rows * dim], split = new float[rows * dim];
+        Norms.layerNorm(x, serial, rows, dim, w, null, 1e-6f, Parallel.SERIAL);
+        Norms.layerNorm(x, split, rows, dim, w, null, 1e-6f, PAR);
+        assertArrayEquals(serial, split);
+        assertClose("layerNorm 401 rows", layerNorm(x, rows, dim, w, null, 1e-6f), split, ABS, REL);
+    }
+
+    /** LayerNorm2d against the row twin on the transposed map: [C, spatial] normalised down each column. */
+    @Test
+    void layerNormChannelsMatchesTheRowTwinTransposed() {
+        Random r = new Random(16);
+        int[][] shapes = {{1, 1}, {7, 1}, {1, 7}, {3, 33}, {33, 7}, {256, 1031}, {64, 3 * Activations.GRAIN / 64 + 5}};
+        for (int[] sh : shapes) {
+            int c = sh[0], sp = sh[1];
+            for (double offset : new double[]{0, 1000}) {
+                float[] x = gaussian(r, c * sp, 2, offset), w = gaussian(r, c, 0.5, 1), b = gaussian(r, c, 0.5, 0);
+                float[] tokens = new float[c * sp];
+                for (int ch = 0; ch < c; ch++)
+                    for (int p = 0; p < sp; p++) tokens[p * c + ch] = x[ch * sp + p];
+                double[] rows = layerNorm(tokens, sp, c, w, b, 1e-6f), want = new double[c * sp];
+                for (int ch = 0; ch < c; ch++)
+                    for (int p = 0; p < sp; p++) want[ch * sp + p] = rows[p * c + ch];
+                float[] out = new float[c * sp], serial = new float[c * sp];
+                Norms.layerNormChannels(x, out, c, sp, w, b, 1e-6f, PAR);
+                String what = "layerNormChannels [" + c + ", " + sp + "] offset " + offset;
+                assertClose(what, want, out, ABS, REL);
+                Norms.layerNormChannels(x, serial, c, sp, w, b, 1e-6f, Parallel.SERIAL);
+                assertArrayEquals(serial, out, what + " serial");
+                Norms.layerNormChannels(x, x, c, sp, null, null, 1e-6f, PAR);   // in place, no affine
+                double[] plain = layerNorm(tokens, sp, c, null, null, 1e-6f);
+                for (int ch = 0; ch < c; ch++)
+                    for (int p = 0; p < sp; p++) want[ch * sp + p] = plain[p * c + ch];
+                assertClose(what + " in place", want, x, ABS, REL);
             }
         }
     }
@@ -77,7 +120,7 @@ class NormsTest {
     @Test
     void layerNormOfConstantRowIsBias() {
         float[] x = {5f, 5f, 5f}, out = new float[3];
-        Norms.layerNorm(x, out, 1, 3, new float[]{2, 2, 2}, new float[]{1, -1, 0.5f}, 1e-5f);
+        Norms.layerNorm(x, out, 1, 3, new float[]{2, 2, 2}, new float[]{1, -1, 0.5f}, 1e-5f, Parallel.SERIAL);
         assertArrayEquals(new float[]{1, -1, 0.5f}, out);
     }
 
@@ -121,8 +164,10 @@ class NormsTest {
     void badShapesAreRejectedWithTheirName() {
         var e = assertThrows(IllegalArgumentException.class, () -> Norms.groupNorm(new float[12], new float[12], 6, 2, 4, null, null, 1e-5f));
         assertTrue(e.getMessage().contains("groups"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> Norms.layerNorm(new float[6], new float[6], 2, 3, new float[2], null, 1e-5f));
+        e = assertThrows(IllegalArgumentException.class, () -> Norms.layerNorm(new float[6], new float[6], 2, 3, new float[2], null, 1e-5f, Parallel.SERIAL));
         assertTrue(e.getMessage().contains("weight"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Norms.rmsNorm(new float[5], new float[6], 2, 3, null, 1e-5f));
+        e = assertThrows(IllegalArgumentException.class, () -> Norms.layerNormChannels(new float[6], new float[6], 2, 3, null, new float[3], 1e-5f, PAR));
+        assertTrue(e.getMessage().contains("bias"), e.getMessage());
     }
 }

@@ -71,7 +71,10 @@ class ResampleTest {
 
     private static final int[][] SHAPES = {   // c, h, w, outH, outW
             {1, 1, 1, 1, 1}, {1, 1, 1, 3, 7}, {2, 3, 7, 6, 14}, {3, 7, 5, 3, 2}, {1, 33, 17, 257, 31},
-            {2, 16, 16, 64, 64}, {1, 64, 64, 1024, 1024}, {1, 24, 24, 336, 336}, {1, 5, 9, 5, 9}, {1, 50, 40, 7, 3}};
+            {2, 16, 16, 64, 64}, {1, 64, 64, 1024, 1024}, {1, 24, 24, 336, 336}, {1, 5, 9, 5, 9}, {1, 50, 40, 7, 3},
+            {3, 64, 48, 256, 200}, {2, 9, 1031, 9, 257}};   // rows split over threads; one axis unchanged
+
+    private static final Parallel PAR = Parallel.of(3);
 
     @Test
     void nearestMatchesTwin() {
@@ -92,6 +95,9 @@ class ResampleTest {
                 Resample.bilinear(x, s[0], s[1], s[2], s[3], s[4], ac, out);
                 // same float operations in the same order: equal to the last bit
                 assertArrayEquals(bilinearTwin(x, s[0], s[1], s[2], s[3], s[4], ac), out, java.util.Arrays.toString(s) + " ac=" + ac);
+                float[] split = new float[out.length];
+                Resample.bilinear(x, s[0], s[1], s[2], s[3], s[4], ac, split, PAR);
+                assertArrayEquals(out, split, java.util.Arrays.toString(s) + " ac=" + ac + " on three threads");
             }
     }
 
@@ -104,6 +110,9 @@ class ResampleTest {
                 Resample.bicubic(x, s[0], s[1], s[2], s[3], s[4], ac, out);
                 // the twin weights each of the 16 taps in double: float rounding of 4+4 weighted sums of |x| ~ 1
                 assertClose(java.util.Arrays.toString(s) + " ac=" + ac, bicubicTwin(x, s[0], s[1], s[2], s[3], s[4], ac), out, 2e-6, 1e-6);
+                float[] split = new float[out.length];
+                Resample.bicubic(x, s[0], s[1], s[2], s[3], s[4], ac, split, PAR);
+                assertArrayEquals(out, split, java.util.Arrays.toString(s) + " ac=" + ac + " on three threads");
             }
     }
 

@@ -176,7 +176,10 @@ public abstract class BackendContractTest {
 
     // ---- elementwise -------------------------------------------------------------------
 
-    static Stream<int[]> shapes() { return Stream.of(new int[] {1}, new int[] {3, 7}, new int[] {33, 257}, new int[] {2, 3, 1031}); }
+    // the last is large enough for the CPU to split it over threads
+    static Stream<int[]> shapes() {
+        return Stream.of(new int[] {1}, new int[] {3, 7}, new int[] {33, 257}, new int[] {2, 3, 1031}, new int[] {7, 9001});
+    }
 
     @ParameterizedTest @MethodSource("shapes")
     void addAndMulOfTheSameShape(int[] shape) {
@@ -257,6 +260,30 @@ public abstract class BackendContractTest {
         for (int i = 0; i < x.length; i++) assertEquals(Math.max(x[i], 0f), got[i], "element " + i);
     }
 
+    @ParameterizedTest @MethodSource("mapShapes")
+    void layerNorm2dNormalisesEachPositionOverTheChannels(int c, int h, int w) {
+        Random rnd = new Random(c * 7 + h);
+        int hw = h * w;
+        float[] x = random(rnd, c * hw, 3), weight = random(rnd, c, 1), bias = random(rnd, c, 1);
+        float[] got = b.download(implemented(() -> b.layerNorm2d(b.upload(x, c, h, w), b.upload(weight, c), b.upload(bias, c), 1e-6f)));
+        for (int p = 0; p < hw; p++) {
+            double mean = 0, var = 0;
+            for (int ch = 0; ch < c; ch++) mean += x[ch * hw + p];
+            mean /= c;
+            for (int ch = 0; ch < c; ch++) var += (x[ch * hw + p] - mean) * (x[ch * hw + p] - mean);
+            double rstd = 1 / Math.sqrt(var / c + 1e-6);
+            for (int ch = 0; ch < c; ch++) {
+                double want = (x[ch * hw + p] - mean) * rstd * weight[ch] + bias[ch];
+                assertEquals(want, got[ch * hw + p], 2e-5 + 2e-5 * Math.abs(want), "channel " + ch + ", position " + p);
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> b.layerNorm2d(b.upload(x, c, hw), b.upload(weight, c), b.upload(bias, c), 1e-6f));
+    }
+
+    static Stream<Arguments> mapShapes() {
+        return Stream.of(Arguments.of(1, 1, 1), Arguments.of(7, 3, 5), Arguments.of(33, 1, 7), Arguments.of(64, 33, 40));
+    }
+
     @Test void windowPartitionPadsAndUnpartitionDropsThePadding() {
         int h = 7, w = 5, c = 3, win = 3;
         float[] x = new float[h * w * c];
@@ -284,39 +311,54 @@ public abstract class BackendContractTest {
         assertThrows(IllegalArgumentException.class, () -> b.crop(b.upload(x, 2, 4, 5), 2, 0, 3, 5));
     }
 
-    @ParameterizedTest
-    @org.junit.jupiter.params.provider.CsvSource({"1, 1, 1, 1, 1", "2, 3, 5, 2, 7", "1, 4, 4, 3, 33"})
-    void relPosAttentionMatchesTheScalarTwin(int batch, int h, int w, int heads, int d) {
-        Random rnd = new Random(h * 31 + w);
-        int t = h * w, width = heads * d, row = 3 * width;
-        float scale = (float) Math.pow(d, -0.5);
-        float[] qkv = random(rnd, batch * t * row, 1), rh = random(rnd, (2 * h - 1) * d, 0.5f), rw = random(rnd, (2 * w - 1) * d, 0.5f);
-        Tensor y = implemented(() -> b.relPosAttention(b.upload(qkv, batch, t, row), heads, h, w, scale,
-                b.upload(rh, 2 * h - 1, d), b.upload(rw, 2 * w - 1, d)));
-        assertArrayEquals(new int[] {batch, t, width}, y.shape());
-        float[] got = b.download(y);
-        for (int g = 0; g < batch; g++)
-            for (int head = 0; head < heads; head++)
-                for (int i = 0; i < t; i++) {
-                    double[] p = new double[t];
+    /** segment-anything's window_partition (padding rows = pad), Attention with rel-pos, window_unpartition, in double. */
+    static double[] windowAttentionTwin(float[] qkv, int h, int w, int size, int heads, int d, float scale, float[] rh, float[] rw, float[] pad) {
+        int width = heads * d, row = 3 * width;
+        double[] out = new double[h * w * width];
+        for (int gy = 0; gy < h; gy++)
+            for (int gx = 0; gx < w; gx++)
+                for (int head = 0; head < heads; head++) {
+                    int y0 = gy / size * size, x0 = gx / size * size, q = (gy * w + gx) * row + head * d;
+                    double[] p = new double[size * size];
                     double sum = 0;
-                    for (int j = 0; j < t; j++) {
+                    for (int j = 0; j < size * size; j++) {
+                        int ky = y0 + j / size, kx = x0 + j % size;
+                        boolean inside = ky < h && kx < w;
                         double logit = 0;
                         for (int c = 0; c < d; c++) {
-                            double q = qkv[(g * t + i) * row + head * d + c];
-                            logit += q * (qkv[(g * t + j) * row + width + head * d + c] * (double) scale
-                                    + rh[(i / w - j / w + h - 1) * d + c] + rw[(i % w - j % w + w - 1) * d + c]);
+                            double k = inside ? qkv[(ky * w + kx) * row + width + head * d + c] : pad == null ? 0 : pad[width + head * d + c];
+                            logit += qkv[q + c] * (k * (double) scale + rh[(gy - ky + size - 1) * d + c] + rw[(gx - kx + size - 1) * d + c]);
                         }
                         sum += p[j] = Math.exp(logit);
                     }
-                    for (int c = 0; c < d; c++) {
-                        double want = 0;
-                        for (int j = 0; j < t; j++) want += p[j] / sum * qkv[(g * t + j) * row + 2 * width + head * d + c];
-                        assertEquals(want, got[(g * t + i) * width + head * d + c], 2e-5 + 2e-5 * Math.abs(want));
+                    for (int j = 0; j < size * size; j++) {
+                        int ky = y0 + j / size, kx = x0 + j % size;
+                        for (int c = 0; c < d; c++) {
+                            double v = ky < h && kx < w ? qkv[(ky * w + kx) * row + 2 * width + head * d + c] : pad == null ? 0 : pad[2 * width + head * d + c];
+                            out[(gy * w + gx) * width + head * d + c] += p[j] / sum * v;
+                        }
                     }
                 }
-        assertThrows(IllegalArgumentException.class, () -> b.relPosAttention(b.upload(qkv, batch, t, row), heads, h + 1, w, scale,
-                b.upload(rh, 2 * h - 1, d), b.upload(rw, 2 * w - 1, d)));
+        return out;
+    }
+
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"1, 1, 1, 1, 1, true", "7, 5, 3, 2, 7, true", "4, 4, 4, 1, 33, false",
+            "5, 3, 7, 3, 5, true", "9, 11, 4, 2, 16, false"})
+    void relPosAttentionCutsWindowsFromTheGrid(int h, int w, int size, int heads, int d, boolean withPad) {
+        Random rnd = new Random(h * 31 + w * 7 + size);
+        int width = heads * d, row = 3 * width;
+        float scale = (float) Math.pow(d, -0.5);
+        float[] qkv = random(rnd, h * w * row, 1), rh = random(rnd, (2 * size - 1) * d, 0.5f), rw = random(rnd, (2 * size - 1) * d, 0.5f);
+        float[] pad = withPad ? random(rnd, row, 1) : null;
+        Tensor y = implemented(() -> b.relPosAttention(b.upload(qkv, h, w, row), heads, size, scale,
+                b.upload(rh, 2 * size - 1, d), b.upload(rw, 2 * size - 1, d), pad == null ? null : b.upload(pad, row)));
+        assertArrayEquals(new int[] {h, w, width}, y.shape());
+        double[] want = windowAttentionTwin(qkv, h, w, size, heads, d, scale, rh, rw, pad);
+        float[] got = b.download(y);
+        for (int i = 0; i < want.length; i++) assertEquals(want[i], got[i], 2e-5 + 2e-5 * Math.abs(want[i]), "element " + i);
+        assertThrows(IllegalArgumentException.class, () -> b.relPosAttention(b.upload(qkv, h * w, row), heads, size, scale,
+                b.upload(rh, 2 * size - 1, d), b.upload(rw, 2 * size - 1, d), null));
     }
 
     // ---- scalar twins and helpers ------------------------------------------------------

@@ -7,7 +7,7 @@ import dev.jground.nn.Tensor;
 /**
  * LayerNorm over the channels of a [C, H, W] map (segment-anything LayerNorm2d, transformers
  * SamLayerNorm with data_format "channels_first"): each pixel's C values normalised, then a
- * per-channel affine. Computed as a LayerNorm of the map's tokens [H*W, C].
+ * per-channel affine.
  */
 final class SamLayerNorm {
     private final Tensor weight, bias;   // [C]
@@ -20,10 +20,5 @@ final class SamLayerNorm {
         this.eps = eps;
     }
 
-    Tensor forward(Backend b, Tensor x) {
-        int[] s = x.shape();
-        int c = s[0], hw = s[1] * s[2];
-        Tensor tokens = b.layerNorm(b.transpose(x, c, hw), weight, bias, eps);
-        return b.reshape(b.transpose(tokens, hw, c), s);
-    }
+    Tensor forward(Backend b, Tensor x) { return b.layerNorm2d(x, weight, bias, eps); }
 }

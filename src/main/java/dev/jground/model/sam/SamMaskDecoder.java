@@ -52,6 +52,17 @@ public final class SamMaskDecoder {
         iouPredictionHead = new SamFeedForward(w.at("iou_prediction_head"), hidden, c.iouHeadHiddenDim(), numMaskTokens, c.iouHeadDepth());
     }
 
+    /** imagePe [C, g, g] as tokens [HW, C]; the predictor passes the same imagePe with every prompt, so the last is kept. */
+    private synchronized Tensor tokens(Backend b, Tensor imagePe, int hw) {
+        if (imagePe != lastPe) {
+            lastPeTokens = b.transpose(imagePe, hidden, hw);
+            lastPe = imagePe;
+        }
+        return lastPeTokens;
+    }
+
+    private Tensor lastPe, lastPeTokens;
+
     /**
      * imageEmbeddings and imagePe [C, g, g], sparse [N, C] or null, dense [C, g, g]; multimask
      * selects the masks of tokens 1..3, else the mask of token 0.
@@ -61,7 +72,7 @@ public final class SamMaskDecoder {
         int g = s[1], hw = s[1] * s[2];
         Tensor tokens = sparse == null ? b.concat(iouToken, maskTokens) : b.concat(iouToken, maskTokens, sparse);
         Tensor src = b.transpose(b.add(imageEmbeddings, dense), hidden, hw);
-        Tensor pos = b.transpose(imagePe, hidden, hw);
+        Tensor pos = tokens(b, imagePe, hw);
         SamTwoWayAttentionBlock.State out = transformer.forward(b, src, pos, tokens);
 
         Tensor map = b.reshape(b.transpose(out.keys(), hw, hidden), hidden, g, s[2]);
@@ -72,9 +83,8 @@ public final class SamMaskDecoder {
         for (int i = 0; i < numMaskTokens; i++)
             hyper[i] = outputHypernetworksMlps.get(i).forward(b, b.slice(out.queries(), 1 + i, 2 + i));
         Tensor hyperIn = b.concat(hyper);                                   // [masks, C/8]
-        int[] u = up.shape();
-        Tensor pixels = b.transpose(up, u[0], u[1] * u[2]);                 // [16 HW, C/8]
-        Tensor masks = b.reshape(b.matmul(hyperIn, pixels, null), numMaskTokens, u[1], u[2]);
+        // each mask is the upscaled map dotted with its token's hypernetwork output: a 1×1 conv
+        Tensor masks = b.conv2d(up, b.reshape(hyperIn, numMaskTokens, hidden / 8, 1, 1), null, 1, 0);
         Tensor iouHead = iouPredictionHead.forward(b, b.slice(out.queries(), 0, 1));
 
         int from = multimask ? 1 : 0, to = multimask ? numMaskTokens : 1;

@@ -81,9 +81,14 @@ public final class SamPredictor {
         Tensor mask = maskInput == null ? null : backend.upload(maskInput, 1, m, m);
         SamModel.Decoded d = model.decode(backend, emb, pointsModel, labels, boxModel, mask, multimask);
         Tensor lowRes = d.decoder().lowResMasks();
+        return new Prediction(lowRes.shape()[0], height, width, masks(lowRes), d.decoder().iouPredictions(), lowRes, pointsModel, boxModel, d);
+    }
+
+    /** Low-res mask logits [k, 4g, 4g] of the current image as 0/1 masks [k, height, width]: upscaled, cropped, thresholded at 0. */
+    public byte[] masks(Tensor lowRes) {
         float[] logits = backend.download(model.postprocessMasks(backend, lowRes, inputH, inputW, height, width));
         byte[] masks = new byte[logits.length];
         for (int i = 0; i < logits.length; i++) masks[i] = (byte) (logits[i] > 0 ? 1 : 0);
-        return new Prediction(lowRes.shape()[0], height, width, masks, d.decoder().iouPredictions(), lowRes, pointsModel, boxModel, d);
+        return masks;
     }
 }

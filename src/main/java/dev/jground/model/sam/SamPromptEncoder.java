@@ -84,9 +84,21 @@ public final class SamPromptEncoder {
                         + 4 * grid + ", " + 4 * grid + "]");
             return maskEmbed.forward(b, masks);
         }
-        Tensor tokens = b.add(b.zeros(grid * grid, hidden), b.reshape(noMaskEmbed, hidden));
-        return b.reshape(b.transpose(tokens, grid * grid, hidden), hidden, grid, grid);
+        return noMaskDense(b);
     }
+
+    /** no_mask_embed at every cell, [C, g, g]: the same for every prompt, so made once per backend. */
+    private synchronized Tensor noMaskDense(Backend b) {
+        if (noMask == null || noMaskBackend != b) {
+            Tensor tokens = b.add(b.zeros(grid * grid, hidden), b.reshape(noMaskEmbed, hidden));
+            noMask = b.reshape(b.transpose(tokens, grid * grid, hidden), hidden, grid, grid);
+            noMaskBackend = b;
+        }
+        return noMask;
+    }
+
+    private Tensor noMask;
+    private Backend noMaskBackend;
 
     /** get_dense_pe: the Fourier features of the embedding grid's cell centres, [C, g, g]. */
     public synchronized Tensor densePositionalEmbedding(Backend b) {

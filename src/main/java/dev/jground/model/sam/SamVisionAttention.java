@@ -19,8 +19,8 @@ final class SamVisionAttention {
     private final int heads, size;
     private final float scale;
 
-    /** {@code size}: the side of the grids this block attends over (the window, or the whole grid). */
-    SamVisionAttention(Weights w, SamConfig.Vision c, int size) {
+    /** {@code window}: the side of the windows, or 0 in a global block, which attends over the whole grid. */
+    SamVisionAttention(Weights w, SamConfig.Vision c, int window) {
         int d = c.hiddenSize();
         if (!c.useRelPos()) throw new IllegalArgumentException("SAM vision config: use_rel_pos false is not supported");
         if (d % c.numAttentionHeads() != 0)
@@ -28,15 +28,19 @@ final class SamVisionAttention {
         qkv = Linear.of(w, "qkv", d, 3 * d);
         proj = Linear.of(w, "proj", d, d);
         heads = c.numAttentionHeads();
-        this.size = size;
+        size = window > 0 ? window : c.gridSize();
         scale = (float) Math.pow(c.headDim(), -0.5);
         relPosH = table(w, "rel_pos_h", c.headDim(), size);
         relPosW = table(w, "rel_pos_w", c.headDim(), size);
     }
 
-    /** x [B, size*size, D]: B grids of size x size tokens -> [B, size*size, D]. */
-    Tensor forward(Backend b, Tensor x) {
-        return proj.forward(b, b.relPosAttention(qkv.forward(b, x), heads, size, size, scale, relPosH, relPosW));
+    /** x [g*g, D], the normalised tokens of a g x g grid -> [g*g, D]. */
+    Tensor forward(Backend b, Tensor x, int grid) {
+        int d = x.shape()[1];
+        Tensor qkvGrid = b.reshape(qkv.forward(b, x), grid, grid, 3 * d);
+        // the official code zero-pads the normalised grid to whole windows: a padding token's q, k and v are the qkv bias
+        Tensor y = b.relPosAttention(qkvGrid, heads, size, scale, relPosH, relPosW, qkv.bias());
+        return proj.forward(b, b.reshape(y, grid * grid, d));
     }
 
     /** The height table as this block uses it (tests). */

@@ -16,29 +16,19 @@ final class SamVisionLayer {
     private final LayerNorm layerNorm1, layerNorm2;
     private final SamVisionAttention attn;
     private final SamMlpBlock mlp;
-    private final int windowSize;   // 0 in a global-attention block
 
     SamVisionLayer(Weights w, SamConfig.Vision c, int windowSize) {
         float eps = (float) c.layerNormEps();
         int d = c.hiddenSize();
-        this.windowSize = windowSize;
         layerNorm1 = LayerNorm.of(w, "layer_norm1", d, eps);
-        attn = new SamVisionAttention(w.at("attn"), c, windowSize > 0 ? windowSize : c.gridSize());
+        attn = new SamVisionAttention(w.at("attn"), c, windowSize);
         layerNorm2 = LayerNorm.of(w, "layer_norm2", d, eps);
         mlp = new SamMlpBlock(w.at("mlp"), d, c.mlpDim(), c.hiddenAct());
     }
 
     /** x [g*g, D] tokens of a g x g grid -> [g*g, D]. */
     Tensor forward(Backend b, Tensor x, int grid) {
-        int d = x.shape()[1];
-        Tensor h = layerNorm1.forward(b, x);
-        if (windowSize > 0) {
-            Tensor windows = b.windowPartition(b.reshape(h, grid, grid, d), windowSize);
-            h = b.reshape(b.windowUnpartition(attn.forward(b, windows), windowSize, grid, grid), grid * grid, d);
-        } else {
-            h = b.reshape(attn.forward(b, b.reshape(h, 1, grid * grid, d)), grid * grid, d);
-        }
-        x = b.add(x, h);
+        x = b.add(x, attn.forward(b, layerNorm1.forward(b, x), grid));
         return b.add(x, mlp.forward(b, layerNorm2.forward(b, x)));
     }
 }

@@ -1,32 +1,39 @@
-// SAM's ViT attention with decomposed relative positions (Backend.relPosAttention): one work
-// item per (query, head, grid), the softmax taken online (running max and sum, the output
-// rescaled as the max grows) so no row of scores is ever stored. A plain kernel, correct
-// first; the tiled one is the full OpenCL backend's work.
+// SAM's ViT attention with decomposed relative positions in size x size windows cut from one
+// gh x gw grid (Backend.relPosAttention): one work item per (grid token, head); keys past the
+// grid's edge are the pad row (hasPad 0: zeros). The softmax is taken online (running max and
+// sum, the output rescaled as the max grows) so no row of scores is ever stored. A plain kernel,
+// correct first; the tiled one is the full OpenCL backend's work.
 #define MAX_HEAD_DIM 128
 
-kernel void rel_pos_attention(global float *out, global const void *qkv, int qdt, int heads, int h, int w, int d, float scale,
-                              global const void *relh, int rhdt, global const void *relw, int rwdt) {
-    int i = get_global_id(0), hd = get_global_id(1), g = get_global_id(2);
-    int t = h * w, width = heads * d, row = 3 * width;
-    size_t base = (size_t) g * t * row, qo = base + (size_t) i * row + hd * d;
-    int yi = i / w, xi = i % w;
+kernel void rel_pos_attention(global float *out, global const void *qkv, int qdt, int heads, int gh, int gw, int size,
+                              int d, float scale, global const void *relh, int rhdt, global const void *relw, int rwdt,
+                              global const void *pad, int pdt, int hasPad) {
+    int token = get_global_id(0), hd = get_global_id(1);
+    int width = heads * d, row = 3 * width, gy = token / gw, gx = token % gw;
+    int y0 = gy / size * size, x0 = gx / size * size, yi = gy - y0, xi = gx - x0;
+    size_t qo = (size_t) token * row + hd * d;
     float acc[MAX_HEAD_DIM];
     for (int c = 0; c < d; c++) acc[c] = 0.0f;
     float m = -INFINITY, l = 0.0f;
-    for (int j = 0; j < t; j++) {
-        size_t ko = base + (size_t) j * row + width + hd * d, vo = ko + width;
-        size_t ho = (size_t) (yi - j / w + h - 1) * d, wo = (size_t) (xi - j % w + w - 1) * d;
+    for (int j = 0; j < size * size; j++) {
+        int yj = j / size, xj = j % size, ky = y0 + yj, kx = x0 + xj;
+        int inside = ky < gh && kx < gw;
+        size_t ko = inside ? (size_t) (ky * gw + kx) * row + width + hd * d : (size_t) width + hd * d, vo = ko + width;
+        size_t ho = (size_t) (yi - yj + size - 1) * d, wo = (size_t) (xi - xj + size - 1) * d;
         float s = 0.0f;
         for (int c = 0; c < d; c++) {
             float q = ld(qkv, qdt, qo + c);
-            // the official (q * scale) @ kᵀ, and the unscaled q for the position terms
-            s += (q * scale) * ld(qkv, qdt, ko + c) + q * (ld(relh, rhdt, ho + c) + ld(relw, rwdt, wo + c));
+            float k = inside ? ld(qkv, qdt, ko + c) : hasPad ? ld(pad, pdt, ko + c) : 0.0f;
+            s += (q * scale) * k + q * (ld(relh, rhdt, ho + c) + ld(relw, rwdt, wo + c));
         }
         float mNew = fmax(m, s), corr = exp(m - mNew), p = exp(s - mNew);
         l = l * corr + p;
-        for (int c = 0; c < d; c++) acc[c] = acc[c] * corr + p * ld(qkv, qdt, vo + c);
+        for (int c = 0; c < d; c++) {
+            float v = inside ? ld(qkv, qdt, vo + c) : hasPad ? ld(pad, pdt, vo + c) : 0.0f;
+            acc[c] = acc[c] * corr + p * v;
+        }
         m = mNew;
     }
-    size_t oo = ((size_t) g * t + i) * width + hd * d;
+    size_t oo = (size_t) token * width + hd * d;
     for (int c = 0; c < d; c++) out[oo + c] = acc[c] / l;
 }

@@ -67,3 +67,24 @@ kernel void crop(global float *y, global const void *a, int adt, int hIn, int wI
     int r = t % height, ch = t / height;
     y[o] = ld(a, adt, ((size_t) ch * hIn + top + r) * wIn + left + x);
 }
+
+// SAM's LayerNorm2d on x [c, spatial]: each position normalised over its c channels (two passes),
+// then w[ch] v + b[ch]; affine bit 0: w given, bit 1: b given. One work item per position.
+kernel void layer_norm_2d(global float *y, global const void *x, int xdt, global const void *w, int wdt,
+                          global const void *b, int bdt, int affine, int c, int spatial, float eps) {
+    size_t p = get_global_id(0);
+    float mean = 0.0f, var = 0.0f;
+    for (int ch = 0; ch < c; ch++) mean += ld(x, xdt, (size_t) ch * spatial + p);
+    mean /= c;
+    for (int ch = 0; ch < c; ch++) {
+        float d = ld(x, xdt, (size_t) ch * spatial + p) - mean;
+        var += d * d;
+    }
+    float rstd = 1.0f / sqrt(var / c + eps);
+    for (int ch = 0; ch < c; ch++) {
+        float v = (ld(x, xdt, (size_t) ch * spatial + p) - mean) * rstd;
+        if (affine & 1) v *= ld(w, wdt, ch);
+        if (affine & 2) v += ld(b, bdt, ch);
+        y[(size_t) ch * spatial + p] = v;
+    }
+}
