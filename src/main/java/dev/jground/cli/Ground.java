@@ -45,12 +45,21 @@ final class Ground {
             err.printf(Locale.ROOT, "loading %s and %s on %s ...%n", model, sam, b.name());
             try (Grounder grounder = Grounder.open(model, models.tokenizer(), sam, b)) {
                 g = grounder.ground(image, prompt, options, new Grounder.Listener() {
-                    @Override public void stage(String what) { err.println(what + " ..."); }
-                    @Override public void text(String piece) { out.print(piece); out.flush(); }
+                    boolean midLine;   // the streamed answer's line is open: end it before a progress line
+
+                    @Override public void stage(String what) {
+                        if (midLine) { out.println(); out.flush(); midLine = false; }
+                        err.println(what + " ...");
+                    }
+
+                    @Override public void text(String piece) {
+                        out.print(piece);
+                        out.flush();
+                        midLine |= !piece.isEmpty();
+                    }
                 });
             }
         }
-        out.println();
         out.println();
         out.println(marked(g));
         for (int i = 0; i < g.phrases().size(); i++) {

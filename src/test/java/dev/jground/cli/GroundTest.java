@@ -134,6 +134,17 @@ class GroundTest {
         return lines[lines.length - 1];
     }
 
+    @Test void withoutModelsTheBundledDemoRunsAndSaysSo(@TempDir Path tmp) throws Exception {
+        Path out = tmp.resolve("demo");
+        String[] io = MainTest.run(0, "ground", "--image", "weights/demo/scene.png", "--out", out.toString(), "--threads", "2");
+        assertTrue(io[1].startsWith("no --model or --sam given and no weights/llava-1.5-7b-hf: using the bundled demo"), io[1]);
+        JsonObject r = JsonObject.parse(out.resolve("result.json"));
+        assertEquals("weights/demo/llava", r.string("model"));
+        assertEquals("weights/demo/sam", r.string("sam"));
+        assertFalse(((List<?>) r.get("phrases")).isEmpty(), "the demo names shapes: " + r.string("answer"));
+        assertTrue(io[0].startsWith(r.string("answer") + "\n"), io[0]);
+    }
+
     @Test void optionsReachTheResult(@TempDir Path tmp) throws Exception {
         Path photo = ChatTest.photo(tmp);
         ground(0, photo, tmp.resolve("a"), "--max-tokens", "12", "--template", "llava-hf", "--mask", "best", "--heads", "all");
