@@ -6,6 +6,7 @@ import dev.jground.ground.ResultFiles;
 import dev.jground.image.ImageFiles;
 import dev.jground.image.RgbImage;
 import dev.jground.nn.Backend;
+import dev.jground.io.JsonObject;
 import dev.jground.text.ChatTemplate;
 
 import java.io.IOException;
@@ -14,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * {@code jground ground --image IMG [--prompt TEXT] [--model DIR] [--sam DIR] [--out DIR] ...}:
@@ -26,15 +28,15 @@ final class Ground {
 
     static int run(List<String> args, PrintStream out, PrintStream err) throws IOException {
         Options o = Options.parse(args, List.of("image", "prompt", "model", "sam", "out", "max-tokens", "heads", "offset",
-                "mask", "template", "tokenizer", "threads", "backend", "device"), List.of("no-normalize"));
+                "mask", "template", "tokenizer", "threads", "backend", "device"), List.of("normalize", "no-normalize"));
         if (!o.positional().isEmpty()) throw new UsageException("unexpected argument '" + o.positional().getFirst() + "'");
         Path imageFile = Path.of(o.required("image"));
         Path outDir = Path.of(o.get("out", defaultOut(imageFile)));
-        Grounder.Options options = options(o);
         String prompt = o.get("prompt", Chat.DEFAULT_PROMPT);
         if (prompt.isBlank()) throw new UsageException("--prompt is empty");
         checkOut(outDir);
         Home.Models models = Home.models(o);
+        Grounder.Options options = options(o, readOutDefaults(models.llava()));
         Path model = models.llava(), sam = models.sam();
         if (models.note() != null) err.println(models.note());
 
@@ -76,16 +78,28 @@ final class Ground {
         return 0;
     }
 
-    static Grounder.Options options(Options o) {
+    /**
+     * A model folder may say which read-out suits it best, as measured by {@code jground eval}:
+     * grounding.json with any of "heads", "offset", "mask" (as the options spell them) and
+     * "normalize"; the options given on the command line win.
+     */
+    static JsonObject readOutDefaults(Path model) {
+        Path file = model.resolve("grounding.json");
+        return Files.isRegularFile(file) ? JsonObject.parse(file) : JsonObject.of(Map.of());
+    }
+
+    static Grounder.Options options(Options o, JsonObject model) {
         Grounder.Options d = Grounder.Options.DEFAULT;
         int maxTokens = o.integer("max-tokens", d.maxTokens());
         if (maxTokens < 1) throw new UsageException("--max-tokens must be at least 1, got " + maxTokens);
-        int offset = o.integer("offset", d.offset());
+        int offset = o.integer("offset", model.integer("offset", d.offset()));
         if (offset != 0 && offset != 1) throw new UsageException("--offset must be 0 or 1, got " + offset);
-        Grounder.Options out = d.withMaxTokens(maxTokens).withOffset(offset).withNormalize(!o.flag("no-normalize"))
-                .withMask(choice(o, "mask", d.mask(), Grounder.MaskChoice.class))
+        boolean normalize = o.flag("normalize") || !o.flag("no-normalize") && model.bool("normalize", d.normalize());
+        if (o.flag("normalize") && o.flag("no-normalize")) throw new UsageException("--normalize and --no-normalize contradict");
+        Grounder.Options out = d.withMaxTokens(maxTokens).withOffset(offset).withNormalize(normalize)
+                .withMask(choice(o, "mask", choiceOf(model, "mask", d.mask()), Grounder.MaskChoice.class))
                 .withTemplate(ChatTemplate.of(o.get("template", d.template().id())));
-        String heads = o.get("heads", "official");
+        String heads = o.get("heads", model.string("heads", "official"));
         return switch (heads) {
             case "official" -> out.withHeads(Grounder.Heads.OFFICIAL);
             case "all" -> out.withHeads(Grounder.Heads.ALL);
@@ -107,6 +121,13 @@ final class Ground {
             }
         }
         return out;
+    }
+
+    private static <E extends Enum<E>> E choiceOf(JsonObject model, String key, E def) {
+        String v = model.string(key, null);
+        if (v == null) return def;
+        for (E e : def.getDeclaringClass().getEnumConstants()) if (e.name().toLowerCase(Locale.ROOT).equals(v)) return e;
+        throw new IllegalArgumentException(model.source() + ": \"" + key + "\" is '" + v + "'");
     }
 
     /** An enum option by its constant's name in lower case. */

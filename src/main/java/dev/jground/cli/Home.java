@@ -20,7 +20,8 @@ final class Home {
 
     /** The bundled demo's files, as the jar holds them under {@code jground-demo/}. */
     static final List<String> DEMO_FILES = List.of("llava/config.json", "llava/model.safetensors", "llava/tokenizer.json",
-            "llava/preprocessor_config.json", "sam/config.json", "sam/model.safetensors", "scene.png");
+            "llava/preprocessor_config.json", "llava/grounding.json", "sam/config.json", "sam/preprocessor_config.json",
+            "sam/model.safetensors", "scene.png");
 
     /** The paper's checkpoints, where tools/fetch_weights.sh puts them. */
     static final String REAL_MODEL = "llava-1.5-7b-hf", REAL_SAM = "sam-vit-huge";

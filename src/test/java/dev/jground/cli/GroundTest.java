@@ -142,6 +142,10 @@ class GroundTest {
         assertEquals("weights/demo/llava", r.string("model"));
         assertEquals("weights/demo/sam", r.string("sam"));
         assertFalse(((List<?>) r.get("phrases")).isEmpty(), "the demo names shapes: " + r.string("answer"));
+        // the read-out its grounding.json names (measured best on held-out scenes), not the paper's
+        JsonObject settings = r.object("settings");
+        assertEquals("all", settings.string("heads"));
+        assertFalse(settings.bool("normalize", true));
         assertTrue(io[0].startsWith(r.string("answer") + "\n"), io[0]);
     }
 
