@@ -141,9 +141,12 @@ final class Eval {
 
     private static void writeAtomically(Path file, String text) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
+        // not createTempFile: its 0600 would become the report's own mode at the rename
+        Path tmp = dir.resolve("." + file.getFileName() + "." + ProcessHandle.current().pid() + "-"
+                + Long.toUnsignedString(System.nanoTime(), 36) + ".tmp");
         try {
-            Files.writeString(tmp, text + "\n", StandardCharsets.UTF_8);
+            Files.writeString(tmp, text + "\n", StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE_NEW,
+                    java.nio.file.StandardOpenOption.WRITE);
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {
             Files.deleteIfExists(tmp);
