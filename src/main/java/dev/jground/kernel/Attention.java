@@ -8,20 +8,26 @@ import java.util.Arrays;
 
 /**
  * Scaled dot-product attention, as HF's eager attention computes it: softmax(q·kᵀ · scale
- * [+ causal mask]) · v; without a mask or probabilities to record, a tile of queries at a time
- * (see {@link #tiled}), else one query row and head at a time. Masked keys are skipped rather than
- * set to -inf, so their probabilities are exactly 0. Work is split over (head, query row)
- * pairs, head-major, so a thread's consecutive rows share one head's keys and values: with
- * many rows (prefill) those are packed contiguously first, with few (decode) they are read
- * in place.
+ * [+ causal mask]) · v; with many queries and no mask or probabilities to record, a tile of
+ * queries at a time (see {@link #tiled}), else one query row and head at a time. Masked keys are
+ * skipped rather than set to -inf, so their probabilities are exactly 0. Work is split over
+ * (head, query row) pairs, head-major, so a thread's consecutive rows share one head's keys and
+ * values: from two rows of a head on they are packed contiguously first, a single row (decode)
+ * reads them in place.
  */
 public final class Attention {
     private Attention() {}
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
 
-    /** From this many queries of one head in a thread's share, its keys and values are packed first (see PackedHead). */
+    /**
+     * From this many queries of one head in a thread's share, its keys and values are packed
+     * first (see PackedHead): a copy of a head's keys pays for itself by the second query (SAM's
+     * 7 prompt tokens over 4096 image keys ran twice as fast packed as read in place).
+     */
     static final int PACK_MIN_QUERIES = 2;
+    /** From this many queries, attention without a mask or probabilities runs in query tiles, most of whose 48 lanes are then used. */
+    static final int TILE_MIN_QUERIES = 16;
 
     /**
      * q [tq, heads·headDim], k and v [tk, kvHeads·headDim], out [tq, heads·headDim]. Query head
@@ -32,15 +38,15 @@ public final class Attention {
     public static void attention(float[] q, float[] k, float[] v, float[] out, int tq, int tk, int heads, int kvHeads,
                                  int headDim, float scale, boolean causal, float[] probs, Parallel par) {
         check(q, k, v, out, tq, tk, heads, kvHeads, headDim, causal, probs);
-        if (!causal && probs == null && tq >= 16) tiled(q, k, v, out, tq, tk, heads, kvHeads, headDim, scale, par);
+        if (!causal && probs == null && tq >= TILE_MIN_QUERIES) tiled(q, k, v, out, tq, tk, heads, kvHeads, headDim, scale, par);
         else run(q, k, v, out, tq, tk, heads, kvHeads, headDim, scale, causal, null, probs, par);
     }
 
     /**
      * Without a mask or probabilities to keep, queries go a {@link QueryTile} at a time (lanes
-     * along the queries, the GEMM's micro-kernel for both products): SAM's mask decoder has 7
-     * queries over 4096 keys and 4096 queries over 7 keys, where one row at a time spends its
-     * time on horizontal sums and short loops. Units are (head, tile), head-major, so a thread
+     * along the queries, the GEMM's micro-kernel for both products): SAM's mask decoder has 4096
+     * queries over 7 keys, where one row at a time spends its time on horizontal sums and short
+     * loops. Units are (head, tile), head-major, so a thread
      * loads a head's keys and values once for its run of tiles.
      */
     private static void tiled(float[] q, float[] k, float[] v, float[] out, int tq, int tk, int heads, int kvHeads,
@@ -48,7 +54,7 @@ public final class Attention {
         int group = heads / kvHeads, qStride = heads * headDim, kvStride = kvHeads * headDim;
         int tiles = (tq + QueryTile.MR - 1) / QueryTile.MR, units = heads * tiles;
         par.forChunks(units, Math.max(1, units / (4 * par.threads())), (u0, u1) -> {
-            QueryTile tile = new QueryTile(tk, headDim);
+            QueryTile tile = QueryTile.of(tk, headDim);
             int loaded = -1, head = -1;
             int[] queries = null;   // where each query row of the head is, in q and in out
             for (int u = u0; u < u1; u++) {

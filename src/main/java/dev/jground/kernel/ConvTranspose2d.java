@@ -9,6 +9,16 @@ package dev.jground.kernel;
 public final class ConvTranspose2d {
     private ConvTranspose2d() {}
 
+    /** The calling thread's buffer for the product [O·4, H·W], kept between calls. */
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
+
+    /** At least n floats; the product writes all it reads, so megabytes need not be allocated and zeroed each call. */
+    private static float[] scratch(int n) {
+        float[] s = SCRATCH.get();
+        if (s.length < n) SCRATCH.set(s = new float[n]);
+        return s;
+    }
+
     /** x [inC, H, W], weight [inC, outC, 2, 2], bias [outC] or null, out [outC, 2H, 2W]. */
     public static void convTranspose2x2(float[] x, int inChannels, int height, int width, float[] weight, float[] bias,
                                         int outChannels, float[] out) {
@@ -40,7 +50,7 @@ public final class ConvTranspose2d {
             tapBias = new float[outChannels * 4];
             for (int t = 0; t < tapBias.length; t++) tapBias[t] = bias[t / 4];
         }
-        float[] y = new float[outChannels * 4 * plane];
+        float[] y = scratch(outChannels * 4 * plane);
         Matmul.matmulColumns(x, plane, WeightMatrix.ofF32(taps, outChannels * 4, inChannels), tapBias, y, par);
         int w2 = 2 * width;
         par.forChunks(outChannels * height, Math.max(1, Activations.GRAIN / (4 * width)), (r0, r1) -> {

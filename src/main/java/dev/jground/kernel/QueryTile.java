@@ -35,7 +35,20 @@ final class QueryTile {
     /** sᵀ [keys rounded up to NR, MR]: the scores, then exp(s - max). */
     final float[] strip;
 
-    QueryTile(int maxKeys, int d) {
+    private static final ThreadLocal<QueryTile> LAST = new ThreadLocal<>();
+
+    /**
+     * This thread's tile for heads of at most maxKeys keys of size d: the last one made when it
+     * fits (its buffers are written before they are read), so megabytes of buffers are not
+     * allocated and zeroed anew for every call.
+     */
+    static QueryTile of(int maxKeys, int d) {
+        QueryTile t = LAST.get();
+        if (t == null || t.d != d || t.maxKeys < maxKeys) LAST.set(t = new QueryTile(maxKeys, d));
+        return t;
+    }
+
+    private QueryTile(int maxKeys, int d) {
         this.d = d;
         this.maxKeys = maxKeys;
         dPad = roundUp(d, NR);

@@ -53,14 +53,22 @@ public final class Regions {
 
     /** x [c, h, w] -> out [c, height, width], the region whose top-left corner is (top, left). */
     public static void crop(float[] x, int c, int h, int w, int top, int left, int height, int width, float[] out) {
+        crop(x, c, h, w, top, left, height, width, out, Parallel.SERIAL);
+    }
+
+    /** As above, rows shared out over par's threads. */
+    public static void crop(float[] x, int c, int h, int w, int top, int left, int height, int width, float[] out, Parallel par) {
         if (c < 1 || height < 1 || width < 1 || top < 0 || left < 0 || top + height > h || left + width > w)
             throw new IllegalArgumentException("crop: " + height + "x" + width + " at (" + top + ", " + left + ") of a "
                     + h + "x" + w + " map with " + c + " channels");
         need("crop: x", x, (long) c * h * w);
         need("crop: out", out, (long) c * height * width);
-        for (int ch = 0; ch < c; ch++)
-            for (int y = 0; y < height; y++)
-                System.arraycopy(x, (ch * h + top + y) * w + left, out, (ch * height + y) * width, width);
+        par.forChunks(c * height, Math.max(1, Activations.GRAIN / width), (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {   // row r = (channel, row of the region)
+                int ch = r / height, y = r % height;
+                System.arraycopy(x, (ch * h + top + y) * w + left, out, r * width, width);
+            }
+        });
     }
 
     private static void checkSizes(String op, int h, int w, int c, int window) {

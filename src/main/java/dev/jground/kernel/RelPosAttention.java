@@ -80,7 +80,7 @@ public final class RelPosAttention {
             this.g = g;
             t = g.h * g.w;
             d = g.d;
-            tile = new QueryTile(t, d);
+            tile = QueryTile.of(t, d);
             tokens = new int[t];
             keys = new int[t];
             values = new int[t];

@@ -311,7 +311,7 @@ public final class CpuBackend implements Backend {
         CpuTensor c = cpu(x);
         ShapeChecks.crop(c.shape(), top, left, height, width);
         float[] out = new float[Math.multiplyExact(c.dim(0), Math.multiplyExact(height, width))];
-        Regions.crop(c.floats(), c.dim(0), c.dim(1), c.dim(2), top, left, height, width, out);
+        Regions.crop(c.floats(), c.dim(0), c.dim(1), c.dim(2), top, left, height, width, out, par);
         return CpuTensor.of(out, c.dim(0), height, width);
     }
 

@@ -131,7 +131,10 @@ class AttentionTest {
         assertArrayEquals(new float[]{5f, -6f}, out);
     }
 
-    /** Without a mask or probabilities the query-tile path runs: SAM decoder shapes (7 × 1031, 1031 × 7) and odd ones. */
+    /**
+     * Without a mask or probabilities: SAM decoder shapes (1031 × 7 in query tiles, 7 × 1031 by
+     * rows with packed keys) and odd ones, either side of the tile threshold.
+     */
     @ParameterizedTest
     @CsvSource({"1, 1, 1, 1, 1", "7, 1031, 8, 8, 16", "1031, 7, 8, 8, 16", "33, 33, 4, 2, 7", "49, 1000, 2, 1, 33", "97, 3, 3, 3, 9"})
     void queryTilesMatchTheTwin(int tq, int tk, int heads, int kvHeads, int d) {

@@ -51,6 +51,18 @@ class RegionsTest {
                 for (int xx = 0; xx < 5; xx++) assertEquals(value(y + 2, xx + 3, ch), out[(ch * 4 + y) * 5 + xx]);
     }
 
+    /** A crop large enough to be shared out over threads: every row of every channel where it belongs. */
+    @Test void aLargeCropOnThreads() {
+        int c = 3, h = 1031, w = 257, top = 5, left = 7, height = 1000, width = 249;
+        float[] x = new float[c * h * w], out = new float[c * height * width];
+        for (int i = 0; i < x.length; i++) x[i] = i;
+        try (Parallel par = Parallel.of(3)) { Regions.crop(x, c, h, w, top, left, height, width, out, par); }
+        for (int ch = 0; ch < c; ch++)
+            for (int y = 0; y < height; y++)
+                for (int xx = 0; xx < width; xx++)
+                    assertEquals(x[(ch * h + y + top) * w + xx + left], out[(ch * height + y) * width + xx]);
+    }
+
     @Test void badSizesAreRejectedWithTheirNames() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Regions.crop(new float[63], 1, 7, 9, 4, 0, 4, 9, new float[36]));

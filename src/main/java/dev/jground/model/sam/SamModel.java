@@ -65,11 +65,12 @@ public final class SamModel {
     /**
      * Sam.postprocess_masks: low-res logits [k, 4g, 4g] bilinearly (align_corners False) to the
      * padded input size, cropped to the resized image (inputH x inputW), then to the original
-     * size: logits [k, height, width].
+     * size: logits [k, height, width]. The last resize is a copy when the sizes agree (an image
+     * whose long side is the input size), so it is skipped.
      */
     public Tensor postprocessMasks(Backend b, Tensor lowRes, int inputH, int inputW, int height, int width) {
         int size = config.vision().imageSize();
-        Tensor padded = b.upsampleBilinear(lowRes, size, size, false);
-        return b.upsampleBilinear(b.crop(padded, 0, 0, inputH, inputW), height, width, false);
+        Tensor cropped = b.crop(b.upsampleBilinear(lowRes, size, size, false), 0, 0, inputH, inputW);
+        return inputH == height && inputW == width ? cropped : b.upsampleBilinear(cropped, height, width, false);
     }
 }
