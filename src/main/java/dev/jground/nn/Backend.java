@@ -150,6 +150,9 @@ public interface Backend extends AutoCloseable {
 
     // ---- added for Stable Diffusion (diffusers UNet2DConditionModel, AutoencoderKL) -------
 
+    /** e^x elementwise. */
+    Tensor exp(Tensor x);
+
     /** min(max(x, lo), hi) elementwise (torch.clamp). */
     Tensor clamp(Tensor x, float lo, float hi);
 

@@ -326,6 +326,8 @@ public final class CpuBackend implements Backend {
 
     // ---- added for Stable Diffusion -------------------------------------------------------
 
+    @Override public Tensor exp(Tensor x) { return unary(x, Activations::exp); }
+
     @Override public Tensor clamp(Tensor x, float lo, float hi) {
         return unary(x, (in, out, n, p) -> Elementwise.clamp(in, lo, hi, out, n, p));
     }

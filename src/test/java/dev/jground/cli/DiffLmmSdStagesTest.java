@@ -76,13 +76,17 @@ class DiffLmmSdStagesTest {
         }
     }
 
-    @Test void theVaeEncodesTheClipNormalisedPixels() {
+    @Test void theVaeEncodesTheClipNormalisedPixelsAndSamplesTheLatents() {
         try (Checkpoint weights = Checkpoint.open(CASE.resolve("vae"))) {
             AutoencoderKL vae = new AutoencoderKL(weights, b, AutoencoderKLConfig.load(CASE.resolve("vae/config.json")));
             AutoencoderKL.Output o = vae.encode(b, UNetRunner.unbatched(b, golden.tensor("out.pixel_values")));
             assertPasses("out.latent_mean", o.mean());
             assertPasses("out.latent_logvar", o.logvar());
             assertEquals(0.18215f, vae.scalingFactor());
+            // the sample from the golden's own distribution and draw, so the check is of this step alone
+            Tensor latents = vae.latents(b, UNetRunner.unbatched(b, golden.tensor("out.latent_mean")),
+                    UNetRunner.unbatched(b, golden.tensor("out.latent_logvar")), UNetRunner.unbatched(b, golden.tensor("in.vae_sample_noise")));
+            assertPasses("out.latents", latents);
         }
     }
 

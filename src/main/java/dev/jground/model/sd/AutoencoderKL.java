@@ -53,6 +53,15 @@ public final class AutoencoderKL {
         return new Output(e.convIn(), e.downBlocks(), e.midBlock(), e.convOut(), moments, mean, logvar);
     }
 
+    /**
+     * latent_dist.sample() x scaling_factor with the standard-normal draw given: (mean +
+     * exp(logvar / 2) · noise) · scale, what DiffLMM feeds the UNet (noise [latent, h, w]).
+     */
+    public Tensor latents(Backend b, Tensor mean, Tensor logvar, Tensor noise) {
+        Tensor std = b.exp(b.scale(logvar, 0.5f));
+        return b.scale(b.add(mean, b.mul(std, noise)), scalingFactor());
+    }
+
     /** The distribution's mean times the scaling factor: the deterministic latents. */
     public Tensor scaledMean(Backend b, Output o) { return b.scale(o.mean(), scalingFactor()); }
 }
