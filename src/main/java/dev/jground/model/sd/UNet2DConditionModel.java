@@ -82,6 +82,7 @@ public final class UNet2DConditionModel {
         if (!c.resnetTimeScaleShift().equals("default")) throw unsupported("resnet_time_scale_shift " + c.resnetTimeScaleShift());
         if (!c.timeEmbeddingType().equals("positional")) throw unsupported("time_embedding_type " + c.timeEmbeddingType());
         if (c.convInKernel() % 2 == 0 || c.convOutKernel() % 2 == 0) throw unsupported("even conv_in/conv_out kernels");
+        if (!c.extensions().isEmpty()) throw unsupported(String.join(", ", c.extensions()));
     }
 
     private static IllegalArgumentException unsupported(String what) {

@@ -69,6 +69,11 @@ class UNet2DConditionModelTest {
         try (CpuBackend b = new CpuBackend(1); Checkpoint checkpoint = Checkpoint.open(CASE)) {
             var e = assertThrows(IllegalArgumentException.class, () -> new UNet2DConditionModel(checkpoint, b, c));
             assertTrue(e.getMessage().contains("only_cross_attention"), e.getMessage());
+            m.put("only_cross_attention", false);
+            m.put("class_embed_type", "timestep");
+            UNet2DConditionConfig classes = UNet2DConditionConfig.parse(JsonObject.of(m));
+            e = assertThrows(IllegalArgumentException.class, () -> new UNet2DConditionModel(checkpoint, b, classes));
+            assertTrue(e.getMessage().contains("class_embed_type=timestep is not supported"), e.getMessage());
             UNet2DConditionModel unet = new UNet2DConditionModel(checkpoint, b, UNet2DConditionConfig.load(CASE.resolve("config.json")));
             Tensor ctx = b.upload(new float[32], 1, 32);
             e = assertThrows(IllegalArgumentException.class, () -> unet.forward(b, b.upload(new float[3 * 64], 3, 8, 8), 1, ctx));
