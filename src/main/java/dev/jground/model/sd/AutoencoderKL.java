@@ -23,7 +23,7 @@ public final class AutoencoderKL {
 
     private final AutoencoderKLConfig config;
     private final VaeEncoder encoder;
-    private final Tensor quantConv, quantConvBias;
+    private final Conv2d quantConv;
 
     public AutoencoderKL(Checkpoint checkpoint, Backend b, AutoencoderKLConfig c) {
         for (String t : c.downBlockTypes())
@@ -34,8 +34,7 @@ public final class AutoencoderKL {
         Weights w = Weights.of(checkpoint, b);
         encoder = new VaeEncoder(w.at("encoder"), c);
         int m = 2 * c.latentChannels();
-        quantConv = w.get("quant_conv.weight", m, m, 1, 1);
-        quantConvBias = w.get("quant_conv.bias", m);
+        quantConv = Conv2d.same(w, "quant_conv", m, m, 1);
     }
 
     public AutoencoderKLConfig config() { return config; }
@@ -46,7 +45,7 @@ public final class AutoencoderKL {
     /** pixels [in_channels, H, W] -> the latent distribution and the stages before it. */
     public Output encode(Backend b, Tensor pixels) {
         VaeEncoder.Output e = encoder.forward(b, pixels);
-        Tensor moments = b.conv2d(e.convOut(), quantConv, quantConvBias, 1, 0);
+        Tensor moments = quantConv.forward(b, e.convOut());
         int l = config.latentChannels();
         Tensor mean = b.slice(moments, 0, l);
         Tensor logvar = b.clamp(b.slice(moments, l, 2 * l), -30f, 20f);

@@ -17,18 +17,15 @@ final class DownBlock2D {
     private final Transformer2DModel[] attentions;   // null without cross-attention
     private final Downsample2D downsampler;          // null in the last block
 
-    /** attention: heads and context width of the transformers, or null for a block without. */
-    record Attention(int heads, int contextDim, boolean linearProjection) {}
-
-    DownBlock2D(Weights w, int in, int out, int layers, ResnetBlock2D.Settings s, Attention attention,
+    /** attention: the transformers' settings, or null for a block without (DownBlock2D, DownEncoderBlock2D). */
+    DownBlock2D(Weights w, int in, int out, int layers, ResnetBlock2D.Settings s, Transformer2DModel.Settings attention,
                 boolean addDownsample, int downsamplePadding) {
         resnets = new ResnetBlock2D[layers];
         attentions = attention == null ? null : new Transformer2DModel[layers];
         for (int i = 0; i < layers; i++) {
             resnets[i] = new ResnetBlock2D(w.at("resnets." + i), i == 0 ? in : out, out, s);
             if (attention != null)
-                attentions[i] = new Transformer2DModel(w.at("attentions." + i), out, attention.heads(), attention.contextDim(),
-                        s.groups(), attention.linearProjection());
+                attentions[i] = new Transformer2DModel(w.at("attentions." + i), out, s.groups(), attention);
         }
         downsampler = addDownsample ? new Downsample2D(w.at("downsamplers.0"), out, downsamplePadding) : null;
     }

@@ -10,18 +10,16 @@ import dev.jground.nn.Tensor;
  * and bottom only, as diffusers does; with padding 1 (the UNet's) the conv pads every side.
  */
 final class Downsample2D {
-    private final Tensor weight, bias;
-    private final int padding;
+    private final Conv2d conv;
+    private final boolean padRightBottom;
 
     Downsample2D(Weights w, int channels, int padding) {
-        weight = w.get("conv.weight", channels, channels, 3, 3);
-        bias = w.get("conv.bias", channels);
-        this.padding = padding;
+        conv = Conv2d.of(w, "conv", channels, channels, 3, 2, padding);
+        padRightBottom = padding == 0;
     }
 
     /** [C, H, W] -> [C, H', W'] with H' = (H + 2 padding - 3) / 2 + 1, or (H - 2) / 2 + 1 after the asymmetric pad. */
     Tensor forward(Backend b, Tensor x) {
-        if (padding == 0) return b.conv2d(b.pad(x, 0, 1, 0, 1), weight, bias, 2, 0);
-        return b.conv2d(x, weight, bias, 2, padding);
+        return conv.forward(b, padRightBottom ? b.pad(x, 0, 1, 0, 1) : x);
     }
 }

@@ -16,21 +16,18 @@ final class ResnetBlock2D {
     record Settings(int groups, float eps, int tembChannels, float outputScaleFactor) {}
 
     private final GroupNorm norm1, norm2;
-    private final Tensor conv1Weight, conv1Bias, conv2Weight, conv2Bias;
+    private final Conv2d conv1, conv2;
     private final Linear timeEmbProj;      // null in the VAE
-    private final Tensor convShortcut, convShortcutBias;   // null when in == out
+    private final Conv2d convShortcut;     // null when in == out
     private final float outputScaleFactor;
 
     ResnetBlock2D(Weights w, int in, int out, Settings s) {
         norm1 = new GroupNorm(w.at("norm1"), s.groups(), in, s.eps());
-        conv1Weight = w.get("conv1.weight", out, in, 3, 3);
-        conv1Bias = w.get("conv1.bias", out);
+        conv1 = Conv2d.same(w, "conv1", in, out, 3);
         timeEmbProj = s.tembChannels() > 0 ? Linear.of(w, "time_emb_proj", s.tembChannels(), out) : null;
         norm2 = new GroupNorm(w.at("norm2"), s.groups(), out, s.eps());
-        conv2Weight = w.get("conv2.weight", out, out, 3, 3);
-        conv2Bias = w.get("conv2.bias", out);
-        convShortcut = in != out ? w.get("conv_shortcut.weight", out, in, 1, 1) : null;
-        convShortcutBias = in != out ? w.get("conv_shortcut.bias", out) : null;
+        conv2 = Conv2d.same(w, "conv2", out, out, 3);
+        convShortcut = in != out ? Conv2d.same(w, "conv_shortcut", in, out, 1) : null;
         outputScaleFactor = s.outputScaleFactor();
     }
 
@@ -38,15 +35,13 @@ final class ResnetBlock2D {
     Tensor forward(Backend b, Tensor x, Tensor tembAct) {
         Tensor h = b.silu(norm1.forward(b, x));
         // conv1(h) + temb[:, :, None, None] is conv1 with temb folded into its bias: one pass less over the map
-        Tensor bias1 = conv1Bias;
-        if (timeEmbProj != null) {
+        if (timeEmbProj == null) h = conv1.forward(b, h);
+        else {
             Tensor t = timeEmbProj.forward(b, tembAct);
-            bias1 = b.add(conv1Bias, b.reshape(t, (int) t.numel()));
+            h = conv1.forward(b, h, b.add(conv1.bias(), b.reshape(t, (int) t.numel())));
         }
-        h = b.conv2d(h, conv1Weight, bias1, 1, 1);
-        h = b.silu(norm2.forward(b, h));
-        h = b.conv2d(h, conv2Weight, conv2Bias, 1, 1);
-        Tensor shortcut = convShortcut == null ? x : b.conv2d(x, convShortcut, convShortcutBias, 1, 0);
+        h = conv2.forward(b, b.silu(norm2.forward(b, h)));
+        Tensor shortcut = convShortcut == null ? x : convShortcut.forward(b, x);
         Tensor y = b.add(shortcut, h);
         return outputScaleFactor == 1f ? y : b.scale(y, 1f / outputScaleFactor);
     }

@@ -14,25 +14,26 @@ import dev.jground.nn.Tensor;
 final class Transformer2DModel {
     private static final float NORM_EPS = 1e-6f;
 
+    /** A block's transformers: heads (attention_head_dim), context width (cross_attention_dim), use_linear_projection. */
+    record Settings(int heads, int contextDim, boolean linearProjection) {}
+
     private final GroupNorm norm;
-    private final Tensor projInConv, projInBias, projOutConv, projOutBias;   // conv form
-    private final Linear projIn, projOut;                                    // linear form
+    private final Conv2d projInConv, projOutConv;   // SD-1.5: 1x1 convs on the map
+    private final Linear projIn, projOut;           // use_linear_projection: on the tokens
     private final BasicTransformerBlock block;
 
-    Transformer2DModel(Weights w, int channels, int heads, int contextDim, int groups, boolean linearProjection) {
+    Transformer2DModel(Weights w, int channels, int groups, Settings s) {
         norm = new GroupNorm(w.at("norm"), groups, channels, NORM_EPS);
-        if (linearProjection) {
+        if (s.linearProjection()) {
             projIn = Linear.of(w, "proj_in", channels, channels);
             projOut = Linear.of(w, "proj_out", channels, channels);
-            projInConv = projInBias = projOutConv = projOutBias = null;
+            projInConv = projOutConv = null;
         } else {
-            projInConv = w.get("proj_in.weight", channels, channels, 1, 1);
-            projInBias = w.get("proj_in.bias", channels);
-            projOutConv = w.get("proj_out.weight", channels, channels, 1, 1);
-            projOutBias = w.get("proj_out.bias", channels);
+            projInConv = Conv2d.same(w, "proj_in", channels, channels, 1);
+            projOutConv = Conv2d.same(w, "proj_out", channels, channels, 1);
             projIn = projOut = null;
         }
-        block = new BasicTransformerBlock(w.at("transformer_blocks.0"), channels, heads, contextDim);
+        block = new BasicTransformerBlock(w.at("transformer_blocks.0"), channels, s.heads(), s.contextDim());
     }
 
     /** x [C, H, W], context [S, contextDim] -> [C, H, W]. */
@@ -40,9 +41,9 @@ final class Transformer2DModel {
         int[] s = x.shape();
         int c = s[0], hw = s[1] * s[2];
         Tensor h = norm.forward(b, x);
-        Tensor tokens = projIn == null ? tokens(b, b.conv2d(h, projInConv, projInBias, 1, 0), c, hw) : projIn.forward(b, tokens(b, h, c, hw));
+        Tensor tokens = projIn == null ? tokens(b, projInConv.forward(b, h), c, hw) : projIn.forward(b, tokens(b, h, c, hw));
         tokens = block.forward(b, tokens, context);
-        Tensor y = projOut == null ? b.conv2d(map(b, tokens, s), projOutConv, projOutBias, 1, 0) : map(b, projOut.forward(b, tokens), s);
+        Tensor y = projOut == null ? projOutConv.forward(b, map(b, tokens, s)) : map(b, projOut.forward(b, tokens), s);
         return b.add(y, x);
     }
 

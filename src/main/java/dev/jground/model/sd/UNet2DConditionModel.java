@@ -29,7 +29,7 @@ public final class UNet2DConditionModel {
 
     private final UNet2DConditionConfig config;
     private final TimestepEmbedding timeEmbedding;
-    private final Tensor convIn, convInBias, convOut, convOutBias;
+    private final Conv2d convIn, convOut;
     private final DownBlock2D[] downBlocks;
     private final UNetMidBlock2DCrossAttn midBlock;
     private final UpBlock2D[] upBlocks;
@@ -42,13 +42,12 @@ public final class UNet2DConditionModel {
         int[] channels = c.blockOutChannels(), heads = c.attentionHeadDim();
         int n = channels.length, temb = c.timeEmbedDim();
         timeEmbedding = new TimestepEmbedding(w.at("time_embedding"), channels[0], temb);
-        convIn = w.get("conv_in.weight", channels[0], c.inChannels(), c.convInKernel(), c.convInKernel());
-        convInBias = w.get("conv_in.bias", channels[0]);
+        convIn = Conv2d.same(w, "conv_in", c.inChannels(), channels[0], c.convInKernel());
 
         ResnetBlock2D.Settings resnet = new ResnetBlock2D.Settings(c.normNumGroups(), (float) c.normEps(), temb, 1f);
         downBlocks = new DownBlock2D[n];
         for (int i = 0; i < n; i++) {
-            DownBlock2D.Attention a = c.downBlockTypes().get(i).equals("CrossAttnDownBlock2D") ? attention(c, heads[i]) : null;
+            Transformer2DModel.Settings a = c.downBlockTypes().get(i).equals("CrossAttnDownBlock2D") ? attention(c, heads[i]) : null;
             downBlocks[i] = new DownBlock2D(w.at("down_blocks." + i), i == 0 ? channels[0] : channels[i - 1], channels[i],
                     c.layersPerBlock(), resnet, a, i < n - 1, c.downsamplePadding());
         }
@@ -57,16 +56,15 @@ public final class UNet2DConditionModel {
         upBlocks = new UpBlock2D[n];
         for (int i = 0; i < n; i++) {
             int out = channels[n - 1 - i], prev = channels[n - 1 - Math.max(i - 1, 0)], in = channels[Math.max(n - 2 - i, 0)];
-            DownBlock2D.Attention a = c.upBlockTypes().get(i).equals("CrossAttnUpBlock2D") ? attention(c, heads[n - 1 - i]) : null;
+            Transformer2DModel.Settings a = c.upBlockTypes().get(i).equals("CrossAttnUpBlock2D") ? attention(c, heads[n - 1 - i]) : null;
             upBlocks[i] = new UpBlock2D(w.at("up_blocks." + i), in, out, prev, c.layersPerBlock() + 1, resnet, a, i < n - 1);
         }
         convNormOut = new GroupNorm(w.at("conv_norm_out"), c.normNumGroups(), channels[0], (float) c.normEps());
-        convOut = w.get("conv_out.weight", c.outChannels(), channels[0], c.convOutKernel(), c.convOutKernel());
-        convOutBias = w.get("conv_out.bias", c.outChannels());
+        convOut = Conv2d.same(w, "conv_out", channels[0], c.outChannels(), c.convOutKernel());
     }
 
-    private static DownBlock2D.Attention attention(UNet2DConditionConfig c, int heads) {
-        return new DownBlock2D.Attention(heads, c.crossAttentionDim(), c.useLinearProjection());
+    private static Transformer2DModel.Settings attention(UNet2DConditionConfig c, int heads) {
+        return new Transformer2DModel.Settings(heads, c.crossAttentionDim(), c.useLinearProjection());
     }
 
     /** What this port does not implement is refused by name rather than run wrongly. */
@@ -113,7 +111,7 @@ public final class UNet2DConditionModel {
         Tensor emb = timeEmbedding.forward(b, timeProj);
         Tensor tembAct = b.silu(emb);   // every resnet applies SiLU to the embedding before its projection
 
-        Tensor x = b.conv2d(sample, convIn, convInBias, 1, (config.convInKernel() - 1) / 2);
+        Tensor x = convIn.forward(b, sample);
         Tensor convInOut = x;
         List<Tensor> skips = new ArrayList<>(List.of(x)), downs = new ArrayList<>();
         for (DownBlock2D block : downBlocks) {
@@ -129,8 +127,7 @@ public final class UNet2DConditionModel {
         }
         Tensor out = null;
         if (lastUpBlock == upBlocks.length - 1) {
-            out = b.silu(convNormOut.forward(b, x));
-            out = b.conv2d(out, convOut, convOutBias, 1, (config.convOutKernel() - 1) / 2);
+            out = convOut.forward(b, b.silu(convNormOut.forward(b, x)));
         }
         return new Output(timeProj, emb, convInOut, Collections.unmodifiableList(downs), mid, Collections.unmodifiableList(ups), out);
     }

@@ -9,9 +9,9 @@ final class UNetMidBlock2DCrossAttn {
     private final ResnetBlock2D resnet0, resnet1;
     private final Transformer2DModel attention;
 
-    UNetMidBlock2DCrossAttn(Weights w, int channels, ResnetBlock2D.Settings s, DownBlock2D.Attention a) {
+    UNetMidBlock2DCrossAttn(Weights w, int channels, ResnetBlock2D.Settings s, Transformer2DModel.Settings a) {
         resnet0 = new ResnetBlock2D(w.at("resnets.0"), channels, channels, s);
-        attention = new Transformer2DModel(w.at("attentions.0"), channels, a.heads(), a.contextDim(), s.groups(), a.linearProjection());
+        attention = new Transformer2DModel(w.at("attentions.0"), channels, s.groups(), a);
         resnet1 = new ResnetBlock2D(w.at("resnets.1"), channels, channels, s);
     }
 

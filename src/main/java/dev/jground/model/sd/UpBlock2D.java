@@ -21,7 +21,7 @@ final class UpBlock2D {
      * layers = layers_per_block + 1 resnets; in = the channels of the matching down block's
      * input (the last skip's), prev = the hidden state's channels coming in.
      */
-    UpBlock2D(Weights w, int in, int out, int prev, int layers, ResnetBlock2D.Settings s, DownBlock2D.Attention attention,
+    UpBlock2D(Weights w, int in, int out, int prev, int layers, ResnetBlock2D.Settings s, Transformer2DModel.Settings attention,
               boolean addUpsample) {
         resnets = new ResnetBlock2D[layers];
         attentions = attention == null ? null : new Transformer2DModel[layers];
@@ -29,8 +29,7 @@ final class UpBlock2D {
             int skip = i == layers - 1 ? in : out, hidden = i == 0 ? prev : out;
             resnets[i] = new ResnetBlock2D(w.at("resnets." + i), hidden + skip, out, s);
             if (attention != null)
-                attentions[i] = new Transformer2DModel(w.at("attentions." + i), out, attention.heads(), attention.contextDim(),
-                        s.groups(), attention.linearProjection());
+                attentions[i] = new Transformer2DModel(w.at("attentions." + i), out, s.groups(), attention);
         }
         upsampler = addUpsample ? new Upsample2D(w.at("upsamplers.0"), out) : null;
     }

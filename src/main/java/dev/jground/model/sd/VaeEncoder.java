@@ -21,7 +21,7 @@ final class VaeEncoder {
     /** Each stage's output, [C, H, W]. */
     record Output(Tensor convIn, List<Tensor> downBlocks, Tensor midBlock, Tensor convOut) {}
 
-    private final Tensor convIn, convInBias, convOut, convOutBias;
+    private final Conv2d convIn, convOut;
     private final DownBlock2D[] downBlocks;
     private final UNetMidBlock2D midBlock;
     private final GroupNorm convNormOut;
@@ -29,8 +29,7 @@ final class VaeEncoder {
     VaeEncoder(Weights w, AutoencoderKLConfig c) {
         int[] channels = c.blockOutChannels();
         int n = channels.length;
-        convIn = w.get("conv_in.weight", channels[0], c.inChannels(), 3, 3);
-        convInBias = w.get("conv_in.bias", channels[0]);
+        convIn = Conv2d.same(w, "conv_in", c.inChannels(), channels[0], 3);
         ResnetBlock2D.Settings s = new ResnetBlock2D.Settings(c.normNumGroups(), EPS, 0, 1f);
         downBlocks = new DownBlock2D[n];
         for (int i = 0; i < n; i++)
@@ -38,13 +37,12 @@ final class VaeEncoder {
                     c.layersPerBlock(), s, null, i < n - 1, 0);
         midBlock = new UNetMidBlock2D(w.at("mid_block"), channels[n - 1], s);
         convNormOut = new GroupNorm(w.at("conv_norm_out"), c.normNumGroups(), channels[n - 1], EPS);
-        convOut = w.get("conv_out.weight", 2 * c.latentChannels(), channels[n - 1], 3, 3);
-        convOutBias = w.get("conv_out.bias", 2 * c.latentChannels());
+        convOut = Conv2d.same(w, "conv_out", channels[n - 1], 2 * c.latentChannels(), 3);
     }
 
     /** pixels [in, H, W] -> the stages, ending in [2 x latent, H / 8, W / 8] (for 4 blocks). */
     Output forward(Backend b, Tensor pixels) {
-        Tensor x = b.conv2d(pixels, convIn, convInBias, 1, 1);
+        Tensor x = convIn.forward(b, pixels);
         Tensor first = x;
         List<Tensor> downs = new ArrayList<>();
         for (DownBlock2D block : downBlocks) {
@@ -53,7 +51,7 @@ final class VaeEncoder {
         }
         x = midBlock.forward(b, x);
         Tensor mid = x;
-        x = b.conv2d(b.silu(convNormOut.forward(b, x)), convOut, convOutBias, 1, 1);
+        x = convOut.forward(b, b.silu(convNormOut.forward(b, x)));
         return new Output(first, Collections.unmodifiableList(downs), mid, x);
     }
 }
