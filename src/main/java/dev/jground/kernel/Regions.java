@@ -4,8 +4,9 @@ import java.util.Arrays;
 
 /**
  * Moving rectangular regions of feature maps: SAM's window partition of a channels-last token
- * grid (segment-anything image_encoder.py window_partition / window_unpartition) and the crop
- * and zero padding of a channels-first map. Pure copies, so each output element equals one input element or 0.
+ * grid (segment-anything image_encoder.py window_partition / window_unpartition), and the crop
+ * and zero padding of a channels-first map. Pure copies, so each output element equals one
+ * input element or 0.
  */
 public final class Regions {
     private Regions() {}
