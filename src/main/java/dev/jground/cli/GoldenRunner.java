@@ -31,6 +31,8 @@ public interface GoldenRunner {
             RUNNERS.put(ModelKind.CLIP_VISION, new ClipVisionRunner());
             RUNNERS.put(ModelKind.LLAVA, new LlavaRunner());
             RUNNERS.put(ModelKind.SAM, new SamRunner());
+            RUNNERS.put(ModelKind.UNET2D_CONDITION, new UNetRunner());
+            RUNNERS.put(ModelKind.AUTOENCODER_KL, new VaeEncoderRunner());
         }
     }
 }

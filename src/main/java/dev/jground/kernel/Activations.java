@@ -101,6 +101,22 @@ public final class Activations {
         }
     }
 
+    /** e^x ({@link Exp}, within 2 ulp), as torch.exp: the VAE's std = exp(logvar / 2). */
+    public static void exp(float[] x, float[] out, int n, Parallel par) {
+        check("exp", x, out, n);
+        par.forChunks(n, GRAIN, (from, to) -> expRange(x, out, from, to));
+    }
+
+    private static void expRange(float[] x, float[] out, int from, int to) {
+        int i = from;
+        for (int end = from + S.loopBound(to - from); i < end; i += S.length())
+            Exp.exp(FloatVector.fromArray(S, x, i)).intoArray(out, i);
+        if (i < to) {
+            VectorMask<Float> m = S.indexInRange(i, to);
+            Exp.exp(FloatVector.fromArray(S, x, i, m)).intoArray(out, i, m);
+        }
+    }
+
     /** max(x, 0), as torch.relu (NaN stays NaN). */
     public static void relu(float[] x, float[] out, int n, Parallel par) {
         check("relu", x, out, n);

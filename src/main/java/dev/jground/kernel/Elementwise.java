@@ -5,7 +5,7 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * a + b, a · b and a · s over a [rows, d], with b either of a's shape or one row [d] broadcast
+ * a + b, a · b, a · s and clamp over a [rows, d], with b either of a's shape or one row [d] broadcast
  * over every row (PyTorch's broadcasting of a trailing vector). One rounding per element, as
  * PyTorch's; out may be a or b. Shared out over {@code par}'s threads in chunks of about
  * {@link Activations#GRAIN} elements (whole rows when b is broadcast).
@@ -40,6 +40,22 @@ public final class Elementwise {
             if (i < to) {
                 VectorMask<Float> m = S.indexInRange(i, to);
                 FloatVector.fromArray(S, a, i, m).mul(s).intoArray(out, i, m);
+            }
+        });
+    }
+
+    /** out[0, n) = min(max(a, lo), hi), torch.clamp: NaN stays NaN. */
+    public static void clamp(float[] a, float lo, float hi, float[] out, int n, Parallel par) {
+        if (n < 0 || a.length < n || out.length < n || !(lo <= hi))
+            throw new IllegalArgumentException("clamp: n = " + n + " to [" + lo + ", " + hi + "] but a has " + a.length
+                    + " and out " + out.length + " elements");
+        par.forChunks(n, Activations.GRAIN, (from, to) -> {
+            int i = from;
+            for (int end = from + S.loopBound(to - from); i < end; i += S.length())
+                FloatVector.fromArray(S, a, i).max(lo).min(hi).intoArray(out, i);
+            if (i < to) {
+                VectorMask<Float> m = S.indexInRange(i, to);
+                FloatVector.fromArray(S, a, i, m).max(lo).min(hi).intoArray(out, i, m);
             }
         });
     }

@@ -4,8 +4,9 @@ import java.util.Arrays;
 
 /**
  * Moving rectangular regions of feature maps: SAM's window partition of a channels-last token
- * grid (segment-anything image_encoder.py window_partition / window_unpartition) and the crop
- * of a channels-first map. Pure copies, so each output element equals one input element or 0.
+ * grid (segment-anything image_encoder.py window_partition / window_unpartition), and the crop
+ * and zero padding of a channels-first map. Pure copies, so each output element equals one
+ * input element or 0.
  */
 public final class Regions {
     private Regions() {}
@@ -69,6 +70,22 @@ public final class Regions {
                 System.arraycopy(x, (ch * h + top + y) * w + left, out, r * width, width);
             }
         });
+    }
+
+    /**
+     * x [c, h, w] zero-padded by top, bottom, left and right: out [c, h + top + bottom, w + left +
+     * right] (torch.nn.functional.pad with (left, right, top, bottom)).
+     */
+    public static void pad(float[] x, int c, int h, int w, int top, int bottom, int left, int right, float[] out) {
+        if (c < 1 || h < 1 || w < 1 || top < 0 || bottom < 0 || left < 0 || right < 0)
+            throw new IllegalArgumentException("pad: a " + h + "x" + w + " map with " + c + " channels by (top " + top + ", bottom "
+                    + bottom + ", left " + left + ", right " + right + ")");
+        int oh = h + top + bottom, ow = w + left + right;
+        need("pad: x", x, (long) c * h * w);
+        need("pad: out", out, (long) c * oh * ow);
+        Arrays.fill(out, 0, c * oh * ow, 0f);
+        for (int ch = 0; ch < c; ch++)
+            for (int y = 0; y < h; y++) System.arraycopy(x, (ch * h + y) * w, out, (ch * oh + top + y) * ow + left, w);
     }
 
     private static void checkSizes(String op, int h, int w, int c, int window) {

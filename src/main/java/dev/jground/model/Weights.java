@@ -24,11 +24,16 @@ public record Weights(Checkpoint checkpoint, Backend backend, String prefix) {
     public TensorView view(String name) { return checkpoint.tensor(prefix + name); }
 
     /** The tensor on the backend, checked against the shape the config implies. */
-    public Tensor get(String name, int... shape) {
+    public Tensor get(String name, int... shape) { return backend.weight(checked(name, shape)); }
+
+    /** Rows [from, to) of a tensor checked against its whole shape (one half of a fused projection). */
+    public Tensor rows(String name, int from, int to, int... shape) { return backend.weight(checked(name, shape).rows(from, to)); }
+
+    private TensorView checked(String name, int... shape) {
         TensorView v = view(name);
         if (!Arrays.equals(v.shape(), shape))
             throw new IllegalArgumentException(checkpoint.root().getFileName() + ": tensor '" + prefix + name + "' has shape "
                     + Shapes.str(v.shape()) + ", config says " + Shapes.str(shape));
-        return backend.weight(v);
+        return v;
     }
 }

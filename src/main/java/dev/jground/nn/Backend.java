@@ -148,5 +148,16 @@ public interface Backend extends AutoCloseable {
      */
     Tensor relPosAttention(Tensor qkv, int heads, int size, float scale, Tensor relPosH, Tensor relPosW, Tensor pad);
 
+    // ---- added for Stable Diffusion (diffusers UNet2DConditionModel, AutoencoderKL) -------
+
+    /** e^x elementwise. */
+    Tensor exp(Tensor x);
+
+    /** min(max(x, lo), hi) elementwise (torch.clamp). */
+    Tensor clamp(Tensor x, float lo, float hi);
+
+    /** x [C, H, W] zero-padded: [C, top + H + bottom, left + W + right] (F.pad with (left, right, top, bottom)). */
+    Tensor pad(Tensor x, int top, int bottom, int left, int right);
+
     @Override default void close() {}
 }

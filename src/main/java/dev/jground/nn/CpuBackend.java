@@ -324,6 +324,23 @@ public final class CpuBackend implements Backend {
         return CpuTensor.of(out, h, w, heads * d);
     }
 
+    // ---- added for Stable Diffusion -------------------------------------------------------
+
+    @Override public Tensor exp(Tensor x) { return unary(x, Activations::exp); }
+
+    @Override public Tensor clamp(Tensor x, float lo, float hi) {
+        return unary(x, (in, out, n, p) -> Elementwise.clamp(in, lo, hi, out, n, p));
+    }
+
+    @Override public Tensor pad(Tensor x, int top, int bottom, int left, int right) {
+        CpuTensor c = cpu(x);
+        if (c.rank() != 3) throw new IllegalArgumentException("pad: input " + c.describe() + " is not [C, H, W]");
+        int ch = c.dim(0), h = c.dim(1) + top + bottom, w = c.dim(2) + left + right;
+        float[] out = new float[Math.multiplyExact(ch, Math.multiplyExact(h, w))];
+        Regions.pad(c.floats(), ch, c.dim(1), c.dim(2), top, bottom, left, right, out);
+        return CpuTensor.of(out, ch, h, w);
+    }
+
     @Override public void close() { par.close(); }
 
     // ---- helpers -----------------------------------------------------------------------

@@ -298,6 +298,10 @@ public final class OpenClBackend implements Backend {
     @Override public Tensor upsampleBilinear(Tensor x, int outH, int outW, boolean alignCorners) { throw later("upsampleBilinear"); }
     @Override public Tensor resizeBicubic(Tensor x, int outH, int outW, boolean alignCorners) { throw later("resizeBicubic"); }
 
+    @Override public Tensor exp(Tensor x) { throw later("exp"); }
+    @Override public Tensor clamp(Tensor x, float lo, float hi) { throw later("clamp"); }
+    @Override public Tensor pad(Tensor x, int top, int bottom, int left, int right) { throw later("pad"); }
+
     @Override public void close() { ctx.close(); }
 
     // ---- added for SAM: later ------------------------------------------------------------

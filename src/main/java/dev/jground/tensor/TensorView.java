@@ -40,6 +40,16 @@ public record TensorView(String name, DType dtype, int[] shape, MemorySegment da
         return new TensorView(name, DType.U8, shape, MemorySegment.ofArray(data.clone()));
     }
 
+    /** Rows [from, to) along the first dimension, as a view of the same bytes. */
+    public TensorView rows(int from, int to) {
+        if (shape.length == 0 || from < 0 || to > shape[0] || from > to)
+            throw new IllegalArgumentException("tensor '" + name + "': rows [" + from + ", " + to + ") of " + Shapes.str(shape));
+        long rowBytes = shape[0] == 0 ? 0 : data.byteSize() / shape[0];
+        int[] s = shape.clone();
+        s[0] = to - from;
+        return new TensorView(name + "[" + from + ":" + to + "]", dtype, s, data.asSlice(from * rowBytes, (to - from) * rowBytes));
+    }
+
     @Override public int[] shape() { return shape.clone(); }
 
     public long numel() { return Shapes.numel(shape); }

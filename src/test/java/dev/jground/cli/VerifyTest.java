@@ -33,10 +33,10 @@ class VerifyTest {
     }
 
     @Test void unimplementedModelKindIsReportedNotPassed() {
-        String out = MainTest.run(3, "verify", GOLDEN.resolve("unet-tiny").toString())[0];
-        assertTrue(out.contains("out.sample"), out);
-        assertTrue(out.contains("SKIP  UNet2DConditionModel is not implemented yet"), out);
-        assertTrue(out.endsWith("0 passed, 0 failed, 13 skipped\n"), out);
+        String out = MainTest.run(3, "verify", GOLDEN.resolve("difflmm-encoder-tiny").toString())[0];
+        assertTrue(out.contains("out.visual_features"), out);
+        assertTrue(out.contains("SKIP  LlavaLlamaForCausalLM (DiffLMM) is not implemented yet"), out);
+        assertTrue(out.endsWith("0 passed, 0 failed, 23 skipped\n"), out);
     }
 
     /** The harness must be able to fail: the same case with one reference value nudged past its tolerance. */

@@ -126,6 +126,9 @@ class ActivationsTest {
 
     @Test void silu() { checkAgainstTwin("silu", Activations::silu, ActivationsTest::silu, 1e-7, 1e-6); }
 
+    // Exp is within 2 ulp of e^x; exp(-20) = 2e-9 is judged by its relative error too
+    @Test void exp() { checkAgainstTwin("exp", Activations::exp, Math::exp, 1e-30, 3e-7); }
+
     @Test void quickGelu() { checkAgainstTwin("quickGelu", Activations::quickGelu, ActivationsTest::quickGelu, 1e-7, 1e-6); }
 
     @Test

@@ -57,6 +57,23 @@ class ElementwiseTest {
         }
     }
 
+    /** The scalar twin is torch.clamp's definition; NaN must survive, as torch keeps it. */
+    @Test
+    void clampLimitsEveryElementAndKeepsNaN() {
+        Random r = new Random(4);
+        for (int[] s : SHAPES) {
+            int n = s[0] * s[1];
+            float[] a = gaussian(r, n, 40, 0), out = new float[n];
+            a[n / 2] = Float.NaN;
+            Elementwise.clamp(a, -30f, 20f, out, n, PAR);
+            for (int i = 0; i < n; i++) {
+                float want = Float.isNaN(a[i]) ? Float.NaN : a[i] < -30f ? -30f : a[i] > 20f ? 20f : a[i];
+                assertEquals(want, out[i], "clamp n=" + n + " at " + i);
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> Elementwise.clamp(new float[3], 1f, 0f, new float[3], 3, PAR));
+    }
+
     @Test
     void shortArraysAreRejected() {
         var e = assertThrows(IllegalArgumentException.class, () -> Elementwise.add(new float[6], new float[2], true, new float[6], 2, 3, PAR));

@@ -71,4 +71,25 @@ class RegionsTest {
         assertThrows(IllegalArgumentException.class, () -> Regions.partition(new float[12], 2, 2, 3, 0, new float[12]));
         assertThrows(IllegalArgumentException.class, () -> Regions.unpartition(new float[12], 3, 3, 1, 2, new float[9]));
     }
+
+    @ParameterizedTest
+    @CsvSource({"1, 1, 1, 0, 1, 0, 1", "3, 7, 5, 0, 1, 0, 1", "2, 33, 17, 1, 1, 1, 1", "33, 7, 1, 2, 0, 3, 0", "1, 1031, 3, 0, 1, 0, 1"})
+    void padSurroundsEveryChannelWithZeros(int c, int h, int w, int top, int bottom, int left, int right) {
+        float[] x = new float[c * h * w];
+        for (int ch = 0; ch < c; ch++)
+            for (int y = 0; y < h; y++)
+                for (int xx = 0; xx < w; xx++) x[(ch * h + y) * w + xx] = value(y, xx, ch);
+        int oh = h + top + bottom, ow = w + left + right;
+        float[] out = new float[c * oh * ow];
+        java.util.Arrays.fill(out, -1f);   // the padding must be written, not assumed
+        Regions.pad(x, c, h, w, top, bottom, left, right, out);
+        for (int ch = 0; ch < c; ch++)
+            for (int y = 0; y < oh; y++)
+                for (int xx = 0; xx < ow; xx++) {
+                    int sy = y - top, sx = xx - left;
+                    float want = sy >= 0 && sy < h && sx >= 0 && sx < w ? value(sy, sx, ch) : 0f;
+                    assertEquals(want, out[(ch * oh + y) * ow + xx], "channel " + ch + " at (" + y + ", " + xx + ")");
+                }
+        assertThrows(IllegalArgumentException.class, () -> Regions.pad(x, c, h, w, -1, 0, 0, 0, out));
+    }
 }

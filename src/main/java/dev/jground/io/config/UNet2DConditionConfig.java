@@ -4,8 +4,11 @@ import dev.jground.io.JsonException;
 import dev.jground.io.JsonObject;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * diffusers' {@code UNet2DConditionModel} configuration with the v0.15 defaults (SD-1.5's
@@ -15,6 +18,9 @@ import java.util.List;
  *                         int in the file applies to every block. The mid block uses the last
  *                         entry, the up blocks the list reversed.
  * @param sampleSize       latent side, or 0 when the config gives none
+ * @param extensions       keys of later diffusers versions set to something other than their
+ *                         off value (class or added embeddings, skip-time resnets, ...): the
+ *                         SD-1.x/2.x model has none, and a model that ignored them would be wrong
  */
 public record UNet2DConditionConfig(
         int sampleSize, int inChannels, int outChannels, boolean centerInputSample,
@@ -22,7 +28,24 @@ public record UNet2DConditionConfig(
         boolean onlyCrossAttention, int[] blockOutChannels, int layersPerBlock, int downsamplePadding,
         double midBlockScaleFactor, String actFn, int normNumGroups, double normEps, int crossAttentionDim,
         int[] attentionHeadDim, boolean useLinearProjection, boolean upcastAttention,
-        String resnetTimeScaleShift, String timeEmbeddingType, int convInKernel, int convOutKernel) {
+        String resnetTimeScaleShift, String timeEmbeddingType, int convInKernel, int convOutKernel, List<String> extensions) {
+
+    /** Keys whose value changes the architecture unless it is the one given (null: absent or null). */
+    private static final Map<String, Object> OFF = offValues();
+
+    private static Map<String, Object> offValues() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (String k : List.of("class_embed_type", "addition_embed_type", "encoder_hid_dim", "encoder_hid_dim_type", "time_cond_proj_dim",
+                "num_class_embeds", "projection_class_embeddings_input_dim", "time_embedding_act_fn", "timestep_post_act",
+                "cross_attention_norm", "time_embedding_dim", "attention_type", "num_attention_heads"))
+            m.put(k, null);
+        m.put("resnet_skip_time_act", false);
+        m.put("dual_cross_attention", false);
+        m.put("class_embeddings_concat", false);
+        m.put("resnet_out_scale_factor", 1.0);
+        m.put("transformer_layers_per_block", 1.0);
+        return m;
+    }
 
     public static UNet2DConditionConfig load(Path configJson) { return parse(JsonObject.parse(configJson)); }
 
@@ -48,7 +71,19 @@ public record UNet2DConditionConfig(
                 c.number("norm_eps", 1e-5), c.integer("cross_attention_dim", 1280),
                 perBlock(c, "attention_head_dim", 8, down.size()), c.bool("use_linear_projection", false),
                 c.bool("upcast_attention", false), c.string("resnet_time_scale_shift", "default"),
-                c.string("time_embedding_type", "positional"), c.integer("conv_in_kernel", 3), c.integer("conv_out_kernel", 3));
+                c.string("time_embedding_type", "positional"), c.integer("conv_in_kernel", 3), c.integer("conv_out_kernel", 3),
+                extensions(c));
+    }
+
+    private static List<String> extensions(JsonObject c) {
+        List<String> out = new ArrayList<>();
+        for (Map.Entry<String, Object> e : OFF.entrySet()) {
+            Object v = c.get(e.getKey());
+            if (v == null || v.equals(e.getValue())) continue;
+            if (v instanceof Number n && e.getValue() instanceof Double d && n.doubleValue() == d) continue;
+            out.add(e.getKey() + "=" + v);
+        }
+        return List.copyOf(out);
     }
 
     /** An int applies to every block; a list must have one entry per block. */

@@ -234,6 +234,10 @@ class ConfigTest {
         assertEquals(List.of("UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D"), unet.upBlockTypes());
         assertEquals(64, unet.sampleSize());
         assertEquals(1280, unet.timeEmbedDim());
+        assertEquals(List.of(), unet.extensions());
+        assertEquals(List.of(), UNet2DConditionConfig.load(GOLDEN.resolve("difflmm-encoder-tiny/unet/config.json")).extensions());   // every key, off
+        assertEquals(List.of("addition_embed_type=text_time", "resnet_out_scale_factor=2.0"), UNet2DConditionConfig.parse(
+                json("{\"addition_embed_type\": \"text_time\", \"resnet_out_scale_factor\": 2.0, \"transformer_layers_per_block\": 1}")).extensions());
         UNet2DConditionConfig tiny = UNet2DConditionConfig.load(GOLDEN.resolve("unet-tiny/config.json"));
         assertArrayEquals(new int[] {32, 48, 64, 64}, tiny.blockOutChannels());
         assertArrayEquals(new int[] {4, 4, 4, 4}, tiny.attentionHeadDim());

@@ -5,16 +5,13 @@ import dev.jground.io.RealLayouts;
 import dev.jground.io.SafeTensorsWriter;
 import dev.jground.io.TensorSpec;
 import dev.jground.io.config.SamConfig;
-import dev.jground.nn.Backend;
 import dev.jground.nn.CpuBackend;
-import dev.jground.tensor.TensorView;
+import dev.jground.nn.RecordingBackend;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,18 +29,6 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 class SamRealLayoutsTest {
 
-    /** A CPU backend that records the name of every checkpoint tensor a model binds. */
-    private static Backend recording(CpuBackend cpu, Set<String> bound) {
-        return (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class}, (proxy, m, args) -> {
-            if (m.getName().equals("weight")) bound.add(((TensorView) args[0]).name());
-            try {
-                return m.invoke(cpu, args);
-            } catch (InvocationTargetException e) {
-                throw e.getCause();
-            }
-        });
-    }
-
     @ParameterizedTest
     @ValueSource(strings = {"sam-vit-base", "sam-vit-large", "sam-vit-huge"})
     void theRealCheckpointBuildsTheWholeModel(String layout, @TempDir Path dir) {
@@ -51,7 +36,7 @@ class SamRealLayoutsTest {
         SamConfig c = SamConfig.load(dir.resolve("config.json"));
         Set<String> bound = new TreeSet<>();
         try (CpuBackend cpu = new CpuBackend(1); Checkpoint checkpoint = Checkpoint.open(dir)) {
-            SamModel model = new SamModel(checkpoint, recording(cpu, bound), c);
+            SamModel model = new SamModel(checkpoint, RecordingBackend.of(cpu, bound), c);
             assertEquals(1024, model.config().vision().imageSize());
             assertEquals(256, model.promptEncoder().maskInputSize());
         }
