@@ -20,12 +20,12 @@ import java.util.zip.CRC32;
  * zip {@link Writer} that can leave entries' data as holes (sparse multi-GB files) and switches
  * to ZIP64 records past 4 GiB.
  */
-final class TorchZip {
+public final class TorchZip {
     private TorchZip() {}
 
     /** One tensor of a state dict: a contiguous view of {@code storage} unless strides are given. */
-    record Tensor(String name, String storageClass, String key, long storageNumel, long offset, long[] shape, long[] stride) {
-        Tensor(String name, String storageClass, String key, long storageNumel, long offset, long... shape) {
+    public record Tensor(String name, String storageClass, String key, long storageNumel, long offset, long[] shape, long[] stride) {
+        public Tensor(String name, String storageClass, String key, long storageNumel, long offset, long... shape) {
             this(name, storageClass, key, storageNumel, offset, shape, rowMajor(shape));
         }
 
@@ -198,7 +198,7 @@ final class TorchZip {
     }
 
     /** A whole torch.save file: {@code folder/data.pkl}, each storage's bytes (or a hole), {@code folder/version}. */
-    static void write(Path path, String folder, List<Tensor> tensors, Map<String, byte[]> storages, boolean sparse) {
+    public static void write(Path path, String folder, List<Tensor> tensors, Map<String, byte[]> storages, boolean sparse) {
         Map<String, Long> sizes = new LinkedHashMap<>();
         for (Tensor t : tensors) sizes.putIfAbsent(t.key, t.storageNumel * elementBytes(t.storageClass));
         try (Writer w = new Writer(path)) {
