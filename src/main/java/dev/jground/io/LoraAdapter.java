@@ -104,7 +104,7 @@ public final class LoraAdapter implements AutoCloseable {
 
     /**
      * {@code base + scale * B @ A}, accumulated in F32 row by row, written as F16 into {@code out}
-     * ({@code out} F16 of the base's shape). Rows are independent, so they run in parallel.
+     * ({@code out} F16 of the base's shape, shared: rows are independent and run on the common pool).
      */
     public void merge(TensorView base, MemorySegment out) {
         Pair p = pairs.get(base.name());

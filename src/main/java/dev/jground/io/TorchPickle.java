@@ -106,7 +106,7 @@ final class TorchPickle {
                 case 0x87 -> push(new Tuple(pop(3)));                                           // TUPLE3
                 case 's' -> setItems(pop(2));                                                   // SETITEM
                 case 'u' -> setItems(popMark());                                                // SETITEMS
-                case 'a' -> list("APPEND").addAll(pop(1));                                      // APPEND
+                case 'a' -> { List<Object> item = pop(1); list("APPEND").addAll(item); }         // APPEND
                 case 'e' -> { List<Object> items = popMark(); list("APPENDS").addAll(items); }  // APPENDS
                 case 'c' -> push(global(line(), line()));                                       // GLOBAL
                 case 0x93 -> { List<Object> mn = pop(2); push(global(string(mn.get(0)), string(mn.get(1)))); } // STACK_GLOBAL

@@ -73,7 +73,12 @@ final class ZipDirectory {
             long extra = at + 46 + nameLen, extraEnd = extra + extraLen;
             while (extra + 4 <= extraEnd) {
                 int id = (int) u16(zip, extra), len = (int) u16(zip, extra + 2);
-                if (id == 0x0001 && extra + 4 + len <= extraEnd) {
+                if (id == 0x0001) {
+                    int needed = 8 * ((original == 0xFFFFFFFFL ? 1 : 0) + (stored == 0xFFFFFFFFL ? 1 : 0)
+                            + (local == 0xFFFFFFFFL ? 1 : 0));
+                    if (len < needed || extra + 4 + len > extraEnd)
+                        throw new SafeTensorsException(file + ": zip entry '" + name + "': ZIP64 extra field of " + len
+                                + " bytes, " + needed + " needed");
                     long f = extra + 4;
                     if (original == 0xFFFFFFFFL) { original = zip.get(U64, f); f += 8; }
                     if (stored == 0xFFFFFFFFL) { stored = zip.get(U64, f); f += 8; }

@@ -47,7 +47,7 @@ public class LoraAdapterTest {
 
     @Test void mergeIsWPlusScaleTimesBA() throws Exception {
         float[] w = {1, 2, 3, 4, -1, -2, -3, -4, 0.5f, 0, 0, 8};
-        try (LoraAdapter lora = LoraAdapter.open(writeAdapter(dir.resolve("a"))); Arena arena = Arena.ofConfined()) {
+        try (LoraAdapter lora = LoraAdapter.open(writeAdapter(dir.resolve("a"))); Arena arena = Arena.ofShared()) {
             assertEquals(2, lora.rank());
             assertEquals(3f, lora.scale());
             assertEquals(List.of("model.layers.0.self_attn.q_proj.weight"), List.copyOf(lora.pairs().keySet()));

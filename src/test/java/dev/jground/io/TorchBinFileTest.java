@@ -241,6 +241,13 @@ class TorchBinFileTest {
                 fail(writePickle("inst.bin", p)));
     }
 
+    /** Lists (EMPTY_LIST, APPEND, APPENDS) are plain data the machine builds; a state dict holds none. */
+    @Test void listValueIsBuiltThenRefused() {
+        byte[] p = new Pickle().proto(2).op('}').unicode("l").op(']').integer(1).op('a').mark().integer(2).integer(3).op('e')
+                .op('s').op('.').bytes();
+        assertEquals("list.bin: state dict entry 'l' holds a list of 3, not a tensor", fail(writePickle("list.bin", p)));
+    }
+
     @Test void truncatedPickleIsRefused() {
         byte[] p = new Pickle().proto(2).op('}').op('X').raw(TorchZip.le(100, 4)).raw(new byte[3]).bytes();
         assertEquals("trunc.bin: a/data.pkl: string of 100 bytes runs past the end of the pickle", fail(writePickle("trunc.bin", p)));
