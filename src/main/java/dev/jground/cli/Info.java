@@ -5,6 +5,7 @@ import dev.jground.io.JsonException;
 import dev.jground.io.JsonObject;
 import dev.jground.io.SafeTensorsException;
 import dev.jground.io.SafeTensorsFile;
+import dev.jground.io.TensorFile;
 import dev.jground.io.TensorSpec;
 import dev.jground.io.config.ModelKind;
 import dev.jground.tensor.Shapes;
@@ -49,7 +50,7 @@ public final class Info {
         printConfig(Files.isDirectory(path) ? path : path.toAbsolutePath().getParent(), out);
 
         long totalParams = 0, totalBytes = 0;
-        for (SafeTensorsFile shard : ckpt.shards()) {
+        for (TensorFile shard : ckpt.shards()) {
             List<String> names = shard.names().stream().filter(ckpt::has).toList();
             int nameWidth = "tensor".length(), shapeWidth = "shape".length();
             for (String n : names) {
@@ -58,8 +59,9 @@ public final class Info {
             }
             String row = "  %-" + nameWidth + "s  %-5s  %-" + shapeWidth + "s  %,15d%n";
             out.println();
-            out.println(shard.path().getFileName() + "  (" + group(shard.fileSize()) + " bytes, data at byte "
-                    + group(shard.dataStart()) + metadata(shard.metadata()) + ")");
+            String layout = shard instanceof SafeTensorsFile st ? "data at byte " + group(st.dataStart()) : "PyTorch zip";
+            out.println(shard.path().getFileName() + "  (" + group(shard.fileSize()) + " bytes, " + layout
+                    + metadata(shard.metadata()) + ")");
             out.printf(Locale.ROOT, "  %-" + nameWidth + "s  %-5s  %-" + shapeWidth + "s  %15s%n", "tensor", "dtype", "shape", "parameters");
             long params = 0, bytes = 0;
             for (String n : names) {

@@ -45,6 +45,9 @@ public final class Main {
                                                     one text per stdin line -> one JSON array of token ids per line
               segment --sam DIR --image IMG (--point x,y[,label] ... | --box x0,y0,x1,y1) [--multimask] --out mask.png
                                                     Segment Anything: the mask PNG, <name>.overlay.png, IoU scores
+              convert difflmm --base VICUNA_DIR --adapter ADAPTER_DIR --out DIR
+                                                    merge the DiffLMM LoRA (and non_lora_trainables.bin) into
+                                                    Vicuna's weights: one model.safetensors + config.json in DIR
               devices                               OpenCL platforms and devices
               help                                  this text
             """;
@@ -69,6 +72,7 @@ public final class Main {
                 case "eval" -> Eval.run(rest, out, err);
                 case "tokenize" -> Tokenize.run(rest, System.in, out);
                 case "segment" -> Segment.run(rest, out);
+                case "convert" -> Convert.run(rest, out, err);
                 case "help", "--help", "-h" -> { out.print(USAGE); yield 0; }
                 default -> throw new UsageException("unknown verb '" + verb + "'");
             };

@@ -14,8 +14,10 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
- * A model's weights, in one {@code .safetensors} file or sharded across several by a
- * Hugging Face index ({@code {"metadata": {...}, "weight_map": {tensor: shard file}}}).
+ * A model's weights, in one {@code .safetensors} or PyTorch {@code .bin} file, or sharded
+ * across several by a Hugging Face index ({@code {"metadata": {...}, "weight_map": {tensor:
+ * shard file}}}). Both formats load alike ({@link TensorFile}); in a directory holding both,
+ * safetensors wins, as in transformers' {@code from_pretrained}.
  *
  * <p>With an index, the checkpoint holds exactly the tensors the index names. A shard that
  * also holds tensors the index does not name is accepted and those extras are left out of
@@ -26,20 +28,24 @@ public final class Checkpoint implements AutoCloseable {
     public static final List<String> INDEX_NAMES =
             List.of("model.safetensors.index.json", "diffusion_pytorch_model.safetensors.index.json");
     public static final List<String> SINGLE_NAMES = List.of("model.safetensors", "diffusion_pytorch_model.safetensors");
+    /** The PyTorch pickles, looked for when there is no safetensors file. */
+    public static final List<String> BIN_INDEX_NAMES =
+            List.of("pytorch_model.bin.index.json", "diffusion_pytorch_model.bin.index.json");
+    public static final List<String> BIN_SINGLE_NAMES = List.of("pytorch_model.bin", "diffusion_pytorch_model.bin");
 
     private final Path root;
-    private final List<SafeTensorsFile> shards;
-    private final Map<String, SafeTensorsFile> owners;   // shard order, then data order within a shard
+    private final List<TensorFile> shards;
+    private final Map<String, TensorFile> owners;   // shard order, then data order within a shard
     private final List<String> unindexed;
 
-    private Checkpoint(Path root, List<SafeTensorsFile> shards, Map<String, SafeTensorsFile> owners, List<String> unindexed) {
+    private Checkpoint(Path root, List<TensorFile> shards, Map<String, TensorFile> owners, List<String> unindexed) {
         this.root = root;
         this.shards = List.copyOf(shards);
         this.owners = Collections.unmodifiableMap(owners);
         this.unindexed = List.copyOf(unindexed);
     }
 
-    /** A model directory, a {@code .safetensors} file, or a {@code *.safetensors.index.json}. */
+    /** A model directory, a {@code .safetensors} or {@code .bin} file, or an index {@code .json}. */
     public static Checkpoint open(Path fileOrDir) {
         if (!Files.exists(fileOrDir)) throw new SafeTensorsException(fileOrDir + ": no such file or directory");
         if (Files.isDirectory(fileOrDir)) return openDirectory(fileOrDir);
@@ -48,29 +54,39 @@ public final class Checkpoint implements AutoCloseable {
     }
 
     private static Checkpoint openDirectory(Path dir) {
-        for (String index : INDEX_NAMES) {
-            Path p = dir.resolve(index);
-            if (Files.isRegularFile(p)) return openIndex(dir, p);
-        }
-        List<Path> found = SINGLE_NAMES.stream().map(dir::resolve).filter(Files::isRegularFile).toList();
-        if (found.size() == 1) return single(dir, found.getFirst());
-        if (found.size() > 1)
-            throw new SafeTensorsException(dir + ": holds both " + SINGLE_NAMES.get(0) + " and " + SINGLE_NAMES.get(1)
-                    + "; pass the file to use");
+        Checkpoint c = openDirectory(dir, INDEX_NAMES, SINGLE_NAMES);
+        if (c == null) c = openDirectory(dir, BIN_INDEX_NAMES, BIN_SINGLE_NAMES);
+        if (c != null) return c;
         List<String> others = new ArrayList<>();
         try (Stream<Path> s = Files.list(dir)) {
-            s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".safetensors")).sorted().forEach(others::add);
+            s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".safetensors") || n.endsWith(".bin"))
+                    .sorted().forEach(others::add);
         } catch (IOException e) {
             throw new SafeTensorsException(dir + ": cannot list (" + e.getMessage() + ")", e);
         }
         throw new SafeTensorsException(dir + ": no weights found (looked for " + String.join(", ", INDEX_NAMES) + ", "
-                + String.join(", ", SINGLE_NAMES) + ")"
+                + String.join(", ", SINGLE_NAMES) + ", " + String.join(", ", BIN_INDEX_NAMES) + ", "
+                + String.join(", ", BIN_SINGLE_NAMES) + ")"
                 + (others.isEmpty() ? "" : "; it has " + String.join(", ", others) + ": pass one of them"));
     }
 
+    /** The first index present, else the one single file present; null when none is. */
+    private static Checkpoint openDirectory(Path dir, List<String> indexNames, List<String> singleNames) {
+        for (String index : indexNames) {
+            Path p = dir.resolve(index);
+            if (Files.isRegularFile(p)) return openIndex(dir, p);
+        }
+        List<Path> found = singleNames.stream().map(dir::resolve).filter(Files::isRegularFile).toList();
+        if (found.size() == 1) return single(dir, found.getFirst());
+        if (found.size() > 1)
+            throw new SafeTensorsException(dir + ": holds both " + singleNames.get(0) + " and " + singleNames.get(1)
+                    + "; pass the file to use");
+        return null;
+    }
+
     private static Checkpoint single(Path root, Path file) {
-        SafeTensorsFile f = SafeTensorsFile.open(file);
-        Map<String, SafeTensorsFile> owners = new LinkedHashMap<>();
+        TensorFile f = TensorFile.open(file);
+        Map<String, TensorFile> owners = new LinkedHashMap<>();
         for (String n : f.names()) owners.put(n, f);
         return new Checkpoint(root, List.of(f), owners, List.of());
     }
@@ -96,8 +112,8 @@ public final class Checkpoint implements AutoCloseable {
             byShard.computeIfAbsent(shard, k -> new ArrayList<>()).add(e.getKey());
         }
         Path dir = indexFile.toAbsolutePath().getParent();
-        List<SafeTensorsFile> shards = new ArrayList<>();
-        Map<String, SafeTensorsFile> owners = new LinkedHashMap<>();
+        List<TensorFile> shards = new ArrayList<>();
+        Map<String, TensorFile> owners = new LinkedHashMap<>();
         List<String> unindexed = new ArrayList<>();
         try {
             for (Map.Entry<String, List<String>> e : byShard.entrySet()) {
@@ -105,7 +121,7 @@ public final class Checkpoint implements AutoCloseable {
                 if (!Files.isRegularFile(shardPath))
                     throw new SafeTensorsException(indexFile + ": shard " + e.getKey() + " (holding " + e.getValue().size()
                             + " tensors, e.g. '" + e.getValue().getFirst() + "') is missing: " + shardPath + " does not exist");
-                SafeTensorsFile shard = SafeTensorsFile.open(shardPath);
+                TensorFile shard = TensorFile.open(shardPath);
                 shards.add(shard);
                 for (String name : e.getValue())
                     if (!shard.has(name))
@@ -117,7 +133,7 @@ public final class Checkpoint implements AutoCloseable {
                 }
             }
         } catch (RuntimeException e) {
-            shards.forEach(SafeTensorsFile::close);
+            shards.forEach(TensorFile::close);
             throw e;
         }
         return new Checkpoint(root, shards, owners, unindexed);
@@ -138,22 +154,22 @@ public final class Checkpoint implements AutoCloseable {
     public TensorSpec spec(String name) { return owner(name).spec(name); }
 
     /** The shard file holding {@code name}. */
-    public SafeTensorsFile shardOf(String name) { return owner(name); }
+    public TensorFile shardOf(String name) { return owner(name); }
 
-    public List<SafeTensorsFile> shards() { return shards; }
+    public List<TensorFile> shards() { return shards; }
 
     /** Tensors held by a shard but not named by the index, as {@code "shard file: name"}; ignored otherwise. */
     public List<String> unindexed() { return unindexed; }
 
-    private SafeTensorsFile owner(String name) {
-        SafeTensorsFile f = owners.get(name);
+    private TensorFile owner(String name) {
+        TensorFile f = owners.get(name);
         if (f == null)
             throw new SafeTensorsException(root + ": no tensor '" + name + "' (" + owners.size() + " tensors in "
                     + shards.size() + (shards.size() == 1 ? " file)" : " shards)"));
         return f;
     }
 
-    @Override public void close() { shards.forEach(SafeTensorsFile::close); }
+    @Override public void close() { shards.forEach(TensorFile::close); }
 
     @Override public String toString() { return "Checkpoint[" + root + ", " + owners.size() + " tensors]"; }
 }

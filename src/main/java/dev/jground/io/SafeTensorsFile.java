@@ -33,7 +33,7 @@ import java.util.Map;
  * the file), each exactly {@code dtype size x product(shape)} bytes. On top of the reference
  * (whose JSON map silently keeps the last of two equal keys) a duplicate name is an error.
  */
-public final class SafeTensorsFile implements AutoCloseable {
+public final class SafeTensorsFile implements TensorFile {
     /** The reference's {@code MAX_HEADER_SIZE}. */
     public static final long MAX_HEADER_BYTES = 100_000_000L;
     public static final String METADATA_KEY = "__metadata__";

@@ -99,12 +99,29 @@ class CheckpointTest {
         assertEquals(dir.resolve("nothing") + ": no such file or directory", fail(dir.resolve("nothing")));
         Path empty = Files.createDirectories(dir.resolve("empty"));
         assertEquals(empty + ": no weights found (looked for model.safetensors.index.json, diffusion_pytorch_model.safetensors.index.json,"
-                + " model.safetensors, diffusion_pytorch_model.safetensors)", fail(empty));
+                + " model.safetensors, diffusion_pytorch_model.safetensors, pytorch_model.bin.index.json,"
+                + " diffusion_pytorch_model.bin.index.json, pytorch_model.bin, diffusion_pytorch_model.bin)", fail(empty));
         StFiles.raw(empty, "model.fp16.safetensors", "{}", new byte[0]);
         assertTrue(fail(empty).endsWith("; it has model.fp16.safetensors: pass one of them"));
         StFiles.raw(empty, "model.safetensors", "{}", new byte[0]);
         StFiles.raw(empty, "diffusion_pytorch_model.safetensors", "{}", new byte[0]);
         assertEquals(empty + ": holds both model.safetensors and diffusion_pytorch_model.safetensors; pass the file to use", fail(empty));
+    }
+
+    /** pytorch_model.bin when there is no safetensors file; safetensors first when both are there (transformers' order). */
+    @Test void pytorchBinInADirectory() throws Exception {
+        Path d = Files.createDirectories(dir.resolve("bin"));
+        TorchZip.write(d.resolve("pytorch_model.bin"), "archive", List.of(new TorchZip.Tensor("w", "ByteStorage", "0", 2, 0, 2)),
+                Map.of("0", new byte[] {4, 5}), false);
+        try (Checkpoint c = Checkpoint.open(d)) {
+            assertEquals(List.of("w"), c.names());
+            assertArrayEquals(new long[] {4, 5}, c.tensor("w").toLongArray());
+            assertInstanceOf(TorchBinFile.class, c.shardOf("w"));
+        }
+        StFiles.raw(d, "model.safetensors", "{" + entry("s", "U8", 1, 0) + "}", new byte[] {3});
+        try (Checkpoint c = Checkpoint.open(d)) {
+            assertEquals(List.of("s"), c.names());
+        }
     }
 
     /** Every golden weights and golden-data file opens; golden.safetensors matches golden.json's listing. */
@@ -166,10 +183,10 @@ class CheckpointTest {
                 }
             }
             assertEquals(7_063_427_072L, params);
-            for (SafeTensorsFile f : c.shards()) apparent += f.fileSize();
+            for (TensorFile f : c.shards()) apparent += f.fileSize();
             // Past 2 GiB inside shard 1: layers.5.mlp.up_proj lies at data offset 2,500,419,584.
             String far = "language_model.model.layers.5.mlp.up_proj.weight";
-            SafeTensorsFile shard = c.shardOf(far);
+            SafeTensorsFile shard = (SafeTensorsFile) c.shardOf(far);
             assertEquals(2_500_419_584L, shard.dataOffset(far));
             TensorView v = c.tensor(far);
             assertArrayEquals(new int[] {11008, 4096}, v.shape());

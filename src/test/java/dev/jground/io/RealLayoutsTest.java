@@ -36,7 +36,7 @@ class RealLayoutsTest {
             assertEquals(expected, Files.size(out.resolve(e.getKey())), m);
             try (Checkpoint c = Checkpoint.open(out.resolve(e.getKey()))) {
                 assertEquals(e.getValue().size(), c.size(), m);
-                assertEquals(0, c.shards().getFirst().dataStart() % 8);
+                assertEquals(0, ((SafeTensorsFile) c.shards().getFirst()).dataStart() % 8);
             }
         }
     }
@@ -71,7 +71,7 @@ class RealLayoutsTest {
         }
         try (Checkpoint c = Checkpoint.open(file.getParent())) {
             assertEquals(specs.stream().map(TensorSpec::name).toList(), c.names());   // data order, not header order
-            SafeTensorsFile f = c.shards().getFirst();
+            SafeTensorsFile f = (SafeTensorsFile) c.shards().getFirst();
             assertEquals(1, f.dataStart() % 2);
             assertEquals(Map.of(), f.metadata());
             var pos = c.tensor("vision_encoder.pos_embed");
