@@ -37,15 +37,24 @@ def batch(args):
 
 def main(argv):
     a = training.arguments(argv, steps=500, batch=8, lr=2e-3, warmup=60, minutes=76, out="/tmp/demo-llava.pt",
-                           log="weights/demo/training/llava_loss.tsv", extra=[("--curriculum", int, 0)])
+                           log="weights/demo/training/llava_loss.tsv", extra=[("--curriculum", int, 0), ("--vision-lr-scale", float, 1.0),
+                                  ("--vision-decay", float, 0.01)])
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     c = dl.config()
     model = dl.Llava(c)
-    decay = [q for n, q in model.named_parameters() if q.dim() >= 2]
-    rest = [q for n, q in model.named_parameters() if q.dim() < 2]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": rest, "weight_decay": 0.0}],
-                            lr=a.lr, betas=(0.9, 0.98))
+    # --vision-lr-scale / --vision-decay: the vision tower and projector get their own learning-rate
+    # factor and weight decay (unchecked, their outputs grew until the image tokens no longer differed)
+    def vision(n):
+        return n.startswith("vision_tower.") or n.startswith("multi_modal_projector.")
+    named = list(model.named_parameters())
+    groups = [{"params": [q for n, q in named if q.dim() >= 2 and not vision(n)], "weight_decay": 0.01},
+              {"params": [q for n, q in named if q.dim() < 2 and not vision(n)], "weight_decay": 0.0},
+              {"params": [q for n, q in named if q.dim() >= 2 and vision(n)], "weight_decay": a.vision_decay,
+               "scale": a.vision_lr_scale},
+              {"params": [q for n, q in named if q.dim() < 2 and vision(n)], "weight_decay": 0.0,
+               "scale": a.vision_lr_scale}]
+    opt = torch.optim.AdamW(groups, lr=a.lr, betas=(0.9, 0.98))
     size, seed = c["vision_config"]["image_size"], scenes.SPLIT_SEEDS["train"]
 
     def objects(k):

@@ -64,7 +64,7 @@ def run(a, model, opt, config, batch_fn, batch_args, loss_fn, header, columns):
         for step in range(1, a.steps + 1):
             lr = learning_rate(a, step)
             for g in opt.param_groups:
-                g["lr"] = lr
+                g["lr"] = lr * g.get("scale", 1.0)
             loss, extra = loss_fn(next(jobs))
             opt.zero_grad()
             loss.backward()
