@@ -33,6 +33,7 @@ public interface GoldenRunner {
             RUNNERS.put(ModelKind.SAM, new SamRunner());
             RUNNERS.put(ModelKind.UNET2D_CONDITION, new UNetRunner());
             RUNNERS.put(ModelKind.AUTOENCODER_KL, new VaeEncoderRunner());
+            RUNNERS.put(ModelKind.LLAVA_LLAMA_DIFFLMM, new DiffLmmRunner());
         }
     }
 }
