@@ -22,6 +22,11 @@ public interface GoldenRunner {
         return Optional.ofNullable(Registry.RUNNERS.get(kind));
     }
 
+    /** The architectures that have a runner, by name, for error messages. */
+    static String kinds() {
+        return String.join(", ", Registry.RUNNERS.keySet().stream().map(ModelKind::humanName).toList());
+    }
+
     final class Registry {
         private Registry() {}
 
