@@ -35,9 +35,15 @@ public final class DiffLmmEncoder {
         if (clip != null && clip.config().hiddenSize() != c.mmVisionSdClipProjIn())
             throw new IllegalArgumentException("the CLIP tower is " + clip.config().hiddenSize()
                     + " wide, mm_vision_sd_clip_proj_in says " + c.mmVisionSdClipProjIn());
+        int clipSide = c.mmVisionResolution() * 7 / 8;   // what sd_to_clip_img makes of the SD input
+        if (clip != null && clip.config().imageSize() != clipSide)
+            throw new IllegalArgumentException("the CLIP tower takes " + clip.config().imageSize() + " px, but mm_vision_resolution "
+                    + c.mmVisionResolution() + " gives it " + clipSide + " px");
     }
 
     public DiffLmmVisionTower tower() { return tower; }
+
+    public ClipVisionModel clip() { return clip; }
 
     /** The visual tokens [tokens, hidden_size] of an image, the two draws from {@code noise}. */
     public Tensor encode(Backend b, RgbImage image, Noise noise) {
