@@ -6,6 +6,8 @@ import dev.jground.io.SafeTensorsWriter;
 import dev.jground.io.TensorSpec;
 import dev.jground.io.config.DiffLmmConfig;
 import dev.jground.model.Weights;
+import dev.jground.model.llava.LlavaModel;
+import dev.jground.model.llava.LlavaModels;
 import dev.jground.nn.Backend;
 import dev.jground.nn.CpuBackend;
 import dev.jground.nn.RecordingBackend;
@@ -15,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -64,8 +67,8 @@ class DiffLmmRealLayoutTest {
         }
     }
 
-    /** The released config on SD-1.5's F16 UNet and F32 VAE: cross_attention_dim 768 takes the 768-wide caption. */
-    @Test void theVisionTowerBuildsOnStableDiffusion15(@TempDir Path dir) throws IOException {
+    /** SD-1.5's F16 UNet, F32 VAE and scheduler config as dir/{unet,vae,scheduler}. */
+    private static void writeStableDiffusion(Path dir) throws IOException {
         Path sd = RealLayouts.ROOT.resolve("stable-diffusion-v1-5");
         for (String model : List.of("unet", "vae")) {
             Path to = Files.createDirectories(dir.resolve(model));
@@ -76,11 +79,53 @@ class DiffLmmRealLayoutTest {
         }
         Files.createDirectories(dir.resolve("scheduler"));
         Files.copy(sd.resolve("scheduler/scheduler_config.json"), dir.resolve("scheduler/scheduler_config.json"));
+    }
+
+    /** The released config on SD-1.5: cross_attention_dim 768 takes the 768-wide caption. */
+    @Test void theVisionTowerBuildsOnStableDiffusion15(@TempDir Path dir) throws IOException {
+        writeStableDiffusion(dir);
         try (CpuBackend b = new CpuBackend(1); DiffLmmVisionTower tower = DiffLmmVisionTower.open(dir, b, CONFIG)) {
             assertEquals(4, tower.upBlockCount());
             assertEquals(100, tower.timestep());
             assertEquals(384, tower.imageProcessor().cropHeight());
             assertTrue(tower.imageProcessor().padToSquare());
         }
+    }
+
+    /**
+     * The whole released model as weights/ would hold it after {@code jground convert difflmm}:
+     * difflmm-7b/ (Vicuna-7B's tensors and the projector under its converted names, one file),
+     * stable-diffusion-v1-5/ and clip-vit-large-patch14-336/ (the real CLIPModel pytorch_model.bin)
+     * beside it. Every decoder and projector tensor binds; the grid is CLIP-336/14's 24x24.
+     */
+    @Test void theWholeReleaseOpensAsALlavaModel(@TempDir Path weights) throws IOException {
+        Path dir = Files.createDirectories(weights.resolve("difflmm-7b"));
+        List<TensorSpec> specs = new ArrayList<>();
+        for (List<TensorSpec> shard : RealLayouts.manifest(RealLayouts.ROOT.resolve("vicuna-7b-v1.5/tensors.json")).values())
+            for (TensorSpec s : shard) if (!s.name().endsWith(".rotary_emb.inv_freq")) specs.add(s);   // convert drops the buffers
+        for (TensorSpec s : RealLayouts.manifest(LAYOUT.resolve("tensors.non_lora_trainables.json")).get("non_lora_trainables.bin"))
+            specs.add(new TensorSpec("model.mm_projector." + s.name().substring(SAVED_PREFIX.length()), s.dtype(), s.shape()));
+        SafeTensorsWriter.writeSparse(dir.resolve("model.safetensors"), specs, Map.of("format", "pt"));
+        Files.copy(LAYOUT.resolve("config.json"), dir.resolve("config.json"));
+        writeStableDiffusion(Files.createDirectories(weights.resolve("stable-diffusion-v1-5")));
+        Path clip = Files.createDirectories(weights.resolve("clip-vit-large-patch14-336"));
+        RealLayouts.writeSparseBin(RealLayouts.ROOT.resolve("clip-vit-large-patch14-336/tensors.pytorch_model.bin.json"), clip);
+        Files.copy(RealLayouts.ROOT.resolve("clip-vit-large-patch14-336/config.json"), clip.resolve("config.json"));
+
+        Set<String> bound = new TreeSet<>();
+        try (CpuBackend cpu = new CpuBackend(1); LlavaModels.Loaded loaded = LlavaModels.open(dir, RecordingBackend.of(cpu, bound), true)) {
+            LlavaModel m = loaded.model();
+            assertEquals(24, m.gridSize());
+            assertEquals(576, m.numPatches());
+            assertEquals(384, m.imageSize());
+            assertEquals(32000, m.imageTokenIndex());
+            assertEquals(32, m.languageModel().layers());
+        }
+        Set<String> model = new TreeSet<>(specs.stream().map(TensorSpec::name).toList());
+        Set<String> modelBound = new TreeSet<>(bound);
+        modelBound.retainAll(model);
+        assertEquals(model, modelBound, "every tensor of the converted checkpoint is read");
+        assertTrue(bound.contains("vision_model.encoder.layers.22.mlp.fc2.weight"), "CLIP's penultimate layer is bound");
+        assertTrue(bound.contains("up_blocks.1.attentions.2.transformer_blocks.0.attn2.to_k.weight"), "the UNet through up block 1");
     }
 }
