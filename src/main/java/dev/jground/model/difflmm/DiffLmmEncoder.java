@@ -1,15 +1,14 @@
 package dev.jground.model.difflmm;
 
-import dev.jground.image.RgbImage;
 import dev.jground.io.config.DiffLmmConfig;
 import dev.jground.model.clip.ClipVisionModel;
 import dev.jground.nn.Backend;
 import dev.jground.nn.Tensor;
 
 /**
- * Image -> DiffLMM's visual tokens (groundLMM llava_arch.py encode_images:
- * mm_projector(vision_tower(images))), the whole picture of difflmm-spec.md: preprocess, CLIP
- * patch features of the re-normalised image, the implicit caption, one noised UNet pass, and
+ * Preprocessed pixels -> DiffLMM's visual tokens (groundLMM llava_arch.py encode_images:
+ * mm_projector(vision_tower(images))), the picture of difflmm-spec.md after step 1: CLIP patch
+ * features of the re-normalised image, the implicit caption, one noised UNet pass, and
  * SDCLIPBlock over the selected up block and the CLIP features.
  */
 public final class DiffLmmEncoder {
@@ -44,13 +43,6 @@ public final class DiffLmmEncoder {
     public DiffLmmVisionTower tower() { return tower; }
 
     public ClipVisionModel clip() { return clip; }
-
-    /** The visual tokens [tokens, hidden_size] of an image, the two draws from {@code noise}. */
-    public Tensor encode(Backend b, RgbImage image, Noise noise) {
-        float[] pixels = tower.imageProcessor().preprocess(image).pixelValues();
-        int side = tower.imageProcessor().cropHeight();
-        return encode(b, b.upload(pixels, 3, side, tower.imageProcessor().cropWidth()), null, noise, selectLayer).visualTokens();
-    }
 
     /**
      * From preprocessed pixels [3, R, R]. clipFeatures [tokens, clip width] stand in for the CLIP
