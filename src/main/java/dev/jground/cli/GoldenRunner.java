@@ -22,6 +22,11 @@ public interface GoldenRunner {
         return Optional.ofNullable(Registry.RUNNERS.get(kind));
     }
 
+    /** The architectures that have a runner, by name, for error messages. */
+    static String kinds() {
+        return String.join(", ", Registry.RUNNERS.keySet().stream().map(ModelKind::humanName).toList());
+    }
+
     final class Registry {
         private Registry() {}
 
@@ -33,6 +38,7 @@ public interface GoldenRunner {
             RUNNERS.put(ModelKind.SAM, new SamRunner());
             RUNNERS.put(ModelKind.UNET2D_CONDITION, new UNetRunner());
             RUNNERS.put(ModelKind.AUTOENCODER_KL, new VaeEncoderRunner());
+            RUNNERS.put(ModelKind.LLAVA_LLAMA_DIFFLMM, new DiffLmmRunner());
         }
     }
 }

@@ -28,7 +28,7 @@ public final class Main {
                                                     SAM image encoder seconds and per-prompt milliseconds
               chat --model DIR --image IMG [--prompt TEXT] [--max-tokens N] [--temperature T [--top-p P] [--seed S]]
                    [--template llava_v1|llava-hf] [--tokenizer FILE] [--no-pad] [--backend cpu|opencl] [--threads T]
-                                                    ask a LLaVA model about an image; the answer streams as it is written
+                                                    ask a LLaVA or DiffLMM model about an image; the answer streams
               ground --image IMG [--prompt TEXT] [--model DIR] [--sam DIR] [--out DIR] [--max-tokens N]
                      [--heads official|all|L:H,...] [--offset 0|1] [--mask third|best] [--no-normalize]
                      [--template llava_v1|llava-hf] [--tokenizer FILE] [--backend cpu|opencl] [--threads T]
@@ -48,6 +48,8 @@ public final class Main {
               convert difflmm --base VICUNA_DIR --adapter ADAPTER_DIR --out DIR
                                                     merge the DiffLMM LoRA (and non_lora_trainables.bin) into
                                                     Vicuna's weights: one model.safetensors + config.json in DIR
+                                                    (chat/ground --model DIR then find stable-diffusion-v1-5/ and
+                                                    clip-vit-large-patch14-336/ inside DIR or beside it)
               devices                               OpenCL platforms and devices
               help                                  this text
             """;

@@ -16,7 +16,8 @@ import java.util.Optional;
  * {@code jground verify <case dir>... [--backend cpu|opencl] [--threads T]}: runs the model a
  * golden case's config names and compares every output it produces with the reference.
  * Exit status: 0 when everything compared passed, 1 on any failure, 3 when nothing could be
- * compared (no model for the case yet), 2 on bad arguments or files.
+ * compared (the model produced none of the case's outputs), 2 on bad arguments, files or an
+ * architecture jground does not know.
  */
 public final class Verify {
     private Verify() {}
@@ -46,13 +47,11 @@ public final class Verify {
     /** Verifies one case, printing a line per output. */
     public static Tally verify(GoldenCase c, Backend backend, PrintStream out) throws IOException {
         List<String> outputs = c.outputs();
-        out.printf(Locale.ROOT, "case %s: %s on %s, %d outputs%n", c.name(), c.kind().humanName(), backend.name(), outputs.size());
         Optional<GoldenRunner> runner = GoldenRunner.forKind(c.kind());
-        if (runner.isEmpty()) {
-            for (String name : outputs)
-                out.printf(Locale.ROOT, "%-40s SKIP  %s is not implemented yet%n", name, c.kind().humanName());
-            return new Tally(0, 0, outputs.size());
-        }
+        if (runner.isEmpty()) throw new IllegalArgumentException(c.dir().resolve("config.json") + ": " + c.kind().humanName()
+                + " architecture (model_type '" + c.config().string("model_type", "") + "', architectures "
+                + c.config().get("architectures") + "); jground verifies " + GoldenRunner.kinds());
+        out.printf(Locale.ROOT, "case %s: %s on %s, %d outputs%n", c.name(), c.kind().humanName(), backend.name(), outputs.size());
         Map<String, TensorView> produced;
         try {
             produced = runner.get().run(c, backend);

@@ -4,7 +4,6 @@ import dev.jground.image.ClipImageProcessor;
 import dev.jground.image.RgbImage;
 import dev.jground.io.Checkpoint;
 import dev.jground.io.JsonObject;
-import dev.jground.io.config.LlavaConfig;
 import dev.jground.io.config.ModelKind;
 import dev.jground.io.config.SamConfig;
 import dev.jground.model.clip.ClipPreprocessorConfig;
@@ -12,7 +11,8 @@ import dev.jground.model.llama.AttentionRecorder;
 import dev.jground.model.llama.Generator;
 import dev.jground.model.llama.Recorders;
 import dev.jground.model.llama.Sampler;
-import dev.jground.model.llava.LlavaForConditionalGeneration;
+import dev.jground.model.llava.LlavaModel;
+import dev.jground.model.llava.LlavaModels;
 import dev.jground.model.llava.VisualAttention;
 import dev.jground.model.sam.SamModel;
 import dev.jground.model.sam.SamPredictor;
@@ -33,6 +33,7 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * Attend-and-segment, one call from an image and a question to grounded noun phrases
@@ -119,24 +120,23 @@ public final class Grounder implements AutoCloseable {
         default void text(String piece) {}
     }
 
-    private final LlavaForConditionalGeneration llava;
+    private final LlavaModel llava;
     private final Tokenizer tokenizer;
     private final ClipImageProcessor processor;
     private final SamPredictor sam;
     private final Backend backend;
-    private final List<Checkpoint> owned;
+    private final List<AutoCloseable> owned;
     private RgbImage samImage;                       // the image SAM's embedding is of, if any
     private final Map<List<Integer>, SamPredictor.Prediction> prompted = new HashMap<>();   // its answers by point
 
     /** From models already loaded; {@link #close} leaves their checkpoints open. */
-    public Grounder(LlavaForConditionalGeneration llava, Tokenizer tokenizer, ClipImageProcessor processor,
-                    SamPredictor sam, Backend backend) {
+    public Grounder(LlavaModel llava, Tokenizer tokenizer, ClipImageProcessor processor, SamPredictor sam, Backend backend) {
         this(llava, tokenizer, processor, sam, backend, List.of());
     }
 
-    private Grounder(LlavaForConditionalGeneration llava, Tokenizer tokenizer, ClipImageProcessor processor,
-                     SamPredictor sam, Backend backend, List<Checkpoint> owned) {
-        ClipPreprocessorConfig.checkFits(processor, llava.config().vision().imageSize());
+    private Grounder(LlavaModel llava, Tokenizer tokenizer, ClipImageProcessor processor,
+                     SamPredictor sam, Backend backend, List<AutoCloseable> owned) {
+        ClipPreprocessorConfig.checkFits(processor, llava.imageSize());
         this.llava = llava;
         this.tokenizer = tokenizer;
         this.processor = processor;
@@ -145,40 +145,44 @@ public final class Grounder implements AutoCloseable {
         this.owned = owned;
     }
 
-    /** Loads a LLaVA checkpoint directory (with its tokenizer.json) and a SAM one. */
+    /** Loads a LLaVA or DiffLMM checkpoint directory (with its tokenizer.json) and a SAM one. */
     public static Grounder open(Path llavaDir, Path samDir, Backend b) throws IOException {
         return open(llavaDir, llavaDir.resolve("tokenizer.json"), samDir, b);
     }
 
     /** As {@link #open(Path, Path, Backend)} with the tokenizer from its own file. */
     public static Grounder open(Path llavaDir, Path tokenizerFile, Path samDir, Backend b) throws IOException {
-        LlavaConfig lc = LlavaConfig.parse(config(llavaDir, ModelKind.LLAVA, "--model"));
-        SamConfig sc = SamConfig.parse(config(samDir, ModelKind.SAM, "--sam"));
-        Tokenizer tokenizer = ImagePrompt.loadTokenizer(tokenizerFile, lc.imageTokenIndex());
-        ClipImageProcessor processor = ClipPreprocessorConfig.load(llavaDir, lc.vision().imageSize(), true);
-        List<Checkpoint> owned = new ArrayList<>(2);
+        JsonObject lc = config(llavaDir, "--model", LlavaModels::isLlavaModel,
+                ModelKind.LLAVA.humanName() + " or " + ModelKind.LLAVA_LLAMA_DIFFLMM.humanName());
+        SamConfig sc = SamConfig.parse(config(samDir, "--sam", k -> k == ModelKind.SAM, ModelKind.SAM.humanName()));
+        Tokenizer tokenizer = ImagePrompt.loadTokenizer(tokenizerFile, LlavaModels.imageTokenIndex(lc));
+        LlavaModels.Loaded llava = LlavaModels.open(llavaDir, b, true);
         try {
-            owned.add(Checkpoint.open(llavaDir));
-            LlavaForConditionalGeneration llava = new LlavaForConditionalGeneration(owned.getFirst(), b, lc);
-            owned.add(Checkpoint.open(samDir));
-            SamPredictor sam = new SamPredictor(new SamModel(owned.get(1), b, sc), b);
-            return new Grounder(llava, tokenizer, processor, sam, b, owned);
+            Checkpoint samWeights = Checkpoint.open(samDir);
+            try {
+                SamPredictor sam = new SamPredictor(new SamModel(samWeights, b, sc), b);
+                return new Grounder(llava.model(), tokenizer, llava.processor(), sam, b, List.of(llava, samWeights));
+            } catch (RuntimeException e) {
+                samWeights.close();
+                throw e;
+            }
         } catch (RuntimeException e) {
-            for (Checkpoint c : owned) c.close();
+            llava.close();
             throw e;
         }
     }
 
-    /** A checkpoint directory's config.json, refused unless it describes {@code kind}. */
-    private static JsonObject config(Path dir, ModelKind kind, String what) throws IOException {
+    /** A checkpoint directory's config.json, refused unless it describes a kind {@code wanted} accepts. */
+    private static JsonObject config(Path dir, String what, Predicate<ModelKind> wanted, String expected)
+            throws IOException {
         if (!Files.isDirectory(dir)) throw new IOException(what + " " + dir + ": no such directory");
         Path file = dir.resolve("config.json");
         if (!Files.isRegularFile(file)) throw new IOException(what + " " + dir + ": no config.json");
         JsonObject c = JsonObject.parse(file);
         ModelKind found = ModelKind.detect(c);
-        if (found != kind)
+        if (!wanted.test(found))
             throw new IllegalArgumentException(what + " " + dir + " holds " + (found == ModelKind.UNKNOWN ? "an unknown model"
-                    : "a " + found.humanName() + " checkpoint") + ", expected " + kind.humanName());
+                    : "a " + found.humanName() + " checkpoint") + ", expected " + expected);
         return c;
     }
 
@@ -216,22 +220,21 @@ public final class Grounder implements AutoCloseable {
     /** Generates the answer with o's template, sampler and token limit, recording every head selection's maps. */
     public Answer answer(RgbImage image, String question, Options o, Listener listener) {
         Listener l = listener == null ? new Listener() {} : listener;
-        LlavaConfig c = llava.config();
-        int[] ids = ImagePrompt.ids(tokenizer, o.template().prompt(question), c.imageTokenIndex());
-        int imageAt = indexOf(ids, c.imageTokenIndex()), patches = c.vision().numPatches();
-        int promptLength = ids.length - 1 + patches, context = c.text().maxPositionEmbeddings();
+        int[] ids = ImagePrompt.ids(tokenizer, o.template().prompt(question), llava.imageTokenIndex());
+        int imageAt = indexOf(ids, llava.imageTokenIndex()), patches = llava.numPatches();
+        int promptLength = ids.length - 1 + patches, context = llava.text().maxPositionEmbeddings();
         if (promptLength >= context)
             throw new IllegalArgumentException("the prompt is " + promptLength + " tokens with the image's " + patches
                     + ", longer than the model's context of " + context);
         int maxTokens = Math.min(o.maxTokens(), context - promptLength + 1);
 
         l.stage("encoding the image (" + image.width() + "x" + image.height() + ")");
-        int size = c.vision().imageSize();
+        int size = llava.imageSize();
         Tensor pixels = backend.upload(processor.preprocess(image).pixelValues(), 3, size, size);
         Tensor embeds = llava.inputsEmbeds(backend, ids, llava.imageFeatures(backend, pixels));
 
         l.stage("generating (prompt " + promptLength + " tokens, at most " + maxTokens + " new)");
-        int layers = c.text().numHiddenLayers(), heads = c.text().numAttentionHeads();
+        int layers = llava.text().numHiddenLayers(), heads = llava.text().numAttentionHeads();
         // one pass feeds every selection: choosing among them later costs no second generation
         Map<Heads, VisualAttention> recorders = new EnumMap<>(Heads.class);
         recorders.put(Heads.OFFICIAL, VisualAttention.headOfEveryLayer(imageAt, patches, layers, heads, heads - 2));
@@ -239,7 +242,7 @@ public final class Grounder implements AutoCloseable {
         if (o.heads() == Heads.LISTED) recorders.put(Heads.LISTED, VisualAttention.pairs(imageAt, patches, layers, heads, o.pairs()));
         Tokenizer.StreamDecoder stream = tokenizer.streamDecoder(true);
         int[] tokens = new Generator(llava.languageModel()).generate(backend, embeds, maxTokens, o.sampler(),
-                c.text().eosTokenId(), Recorders.of(recorders.values().toArray(AttentionRecorder[]::new)),
+                llava.text().eosTokenId(), Recorders.of(recorders.values().toArray(AttentionRecorder[]::new)),
                 (step, token, logits) -> l.text(stream.push(token)))
                 .stream().mapToInt(Integer::intValue).toArray();
         l.text(stream.flush());
@@ -247,7 +250,7 @@ public final class Grounder implements AutoCloseable {
         NounPhrases.Decoded decoded = NounPhrases.decode(tokenizer, tokens);
         Map<Heads, List<float[]>> maps = new EnumMap<>(Heads.class);
         recorders.forEach((h, r) -> maps.put(h, List.copyOf(r.maps())));
-        return new Answer(image, question, tokens, decoded.text(), NounPhrases.load().phrases(decoded), c.vision().gridSize(),
+        return new Answer(image, question, tokens, decoded.text(), NounPhrases.load().phrases(decoded), llava.gridSize(),
                 Collections.unmodifiableMap(maps), o.pairs());
     }
 
@@ -299,6 +302,13 @@ public final class Grounder implements AutoCloseable {
     }
 
     @Override public void close() {
-        for (Checkpoint c : owned) c.close();
+        RuntimeException first = null;
+        for (AutoCloseable c : owned)
+            try {
+                c.close();
+            } catch (Exception e) {
+                if (first == null) first = e instanceof RuntimeException r ? r : new IllegalStateException(e.getMessage(), e);
+            }
+        if (first != null) throw first;
     }
 }

@@ -95,7 +95,7 @@ class GroundTest {
         assertEquals("jground ground: --sam " + LLAVA + " holds a LlavaForConditionalGeneration checkpoint, expected SamModel", error(err));
         err = MainTest.run(2, "ground", "--model", SAM, "--tokenizer", ChatTest.TOKENIZER, "--sam", SAM,
                 "--image", photo.toString(), "--out", out.toString())[1];
-        assertEquals("jground ground: --model " + SAM + " holds a SamModel checkpoint, expected LlavaForConditionalGeneration", error(err));
+        assertEquals("jground ground: --model " + SAM + " holds a SamModel checkpoint, expected LlavaForConditionalGeneration or LlavaLlamaForCausalLM (DiffLMM)", error(err));
         // a LLaVA without a SAM: the real one is not under weights/ (the tests run in the repository), and a
         // named LLaVA is not paired with the demo's SAM
         err = MainTest.run(2, "ground", "--model", LLAVA, "--image", photo.toString(), "--out", out.toString())[1];

@@ -32,11 +32,25 @@ class VerifyTest {
         assertTrue(out.endsWith("43 passed, 0 failed, 0 skipped\n"), out);
     }
 
-    @Test void unimplementedModelKindIsReportedNotPassed() {
-        String out = MainTest.run(3, "verify", GOLDEN.resolve("difflmm-encoder-tiny").toString())[0];
-        assertTrue(out.contains("out.visual_features"), out);
-        assertTrue(out.contains("SKIP  LlavaLlamaForCausalLM (DiffLMM) is not implemented yet"), out);
-        assertTrue(out.endsWith("0 passed, 0 failed, 23 skipped\n"), out);
+    @Test void difflmmEncoderTinyPassesEveryOutputFromTheImage() {
+        String out = MainTest.run(0, "verify", GOLDEN.resolve("difflmm-encoder-tiny").toString(), "--threads", "2")[0];
+        assertTrue(out.startsWith("case difflmm-encoder-tiny: LlavaLlamaForCausalLM (DiffLMM) on cpu"), out);
+        assertFalse(out.contains("FAIL"), out);
+        for (String o : List.of("out.pixel_values", "out.latents_noisy", "out.encoder_hidden_states", "out.up_ft.3", "out.visual_features"))
+            assertTrue(out.contains(String.format("%-40s PASS", o)), out);
+        assertTrue(out.endsWith("23 passed, 0 failed, 0 skipped\n"), out);
+    }
+
+    /** Every kind jground detects has a runner; a config it cannot place is refused in one line, before any output. */
+    @Test void unknownArchitectureIsAOneLineError(@TempDir Path tmp) throws Exception {
+        Path src = GOLDEN.resolve("clip-vision-tiny");
+        for (String f : List.of("golden.json", "golden.safetensors")) Files.copy(src.resolve(f), tmp.resolve(f));
+        Files.writeString(tmp.resolve("config.json"), "{\"model_type\": \"t5\", \"architectures\": [\"T5ForConditionalGeneration\"]}");
+        String[] out = MainTest.run(2, "verify", tmp.toString());
+        assertEquals("", out[0]);
+        assertEquals("jground verify: " + tmp.resolve("config.json") + ": unknown architecture (model_type 't5', architectures"
+                + " [T5ForConditionalGeneration]); jground verifies CLIPVisionModel, LlavaForConditionalGeneration,"
+                + " LlavaLlamaForCausalLM (DiffLMM), SamModel, UNet2DConditionModel, AutoencoderKL\n", out[1]);
     }
 
     /** The harness must be able to fail: the same case with one reference value nudged past its tolerance. */

@@ -135,7 +135,7 @@ class GrounderTest {
 
     @Test void refusesSwappedCheckpointsAndLongPrompts(@org.junit.jupiter.api.io.TempDir Path tmp) throws IOException {
         var e = assertThrows(IllegalArgumentException.class, () -> Grounder.open(SAM, TOKENIZER, SAM, backend));
-        assertEquals("--model " + SAM + " holds a SamModel checkpoint, expected LlavaForConditionalGeneration", e.getMessage());
+        assertEquals("--model " + SAM + " holds a SamModel checkpoint, expected LlavaForConditionalGeneration or LlavaLlamaForCausalLM (DiffLMM)", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Grounder.open(LLAVA, TOKENIZER, LLAVA, backend));
         assertEquals("--sam " + LLAVA + " holds a LlavaForConditionalGeneration checkpoint, expected SamModel", e.getMessage());
         Path empty = Files.createDirectories(tmp.resolve("empty"));

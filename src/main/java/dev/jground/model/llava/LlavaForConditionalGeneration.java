@@ -1,6 +1,7 @@
 package dev.jground.model.llava;
 
 import dev.jground.io.Checkpoint;
+import dev.jground.io.config.LlamaConfig;
 import dev.jground.io.config.LlavaConfig;
 import dev.jground.model.Weights;
 import dev.jground.model.clip.ClipVisionModel;
@@ -12,7 +13,7 @@ import dev.jground.nn.Tensor;
  * LLaVA-1.5: CLIP vision tower, projector, LLaMA decoder. The image's features take the place
  * of the single {@code <image>} token in the prompt (one visual token per CLIP patch).
  */
-public final class LlavaForConditionalGeneration {
+public final class LlavaForConditionalGeneration implements LlavaModel {
     private final ClipVisionModel visionTower;
     private final LlavaMultiModalProjector multiModalProjector;
     private final LlamaForCausalLM languageModel;
@@ -44,10 +45,18 @@ public final class LlavaForConditionalGeneration {
 
     public ClipVisionModel visionTower() { return visionTower; }
 
-    public LlamaForCausalLM languageModel() { return languageModel; }
+    @Override public LlamaForCausalLM languageModel() { return languageModel; }
+
+    @Override public LlamaConfig text() { return config.text(); }
+
+    @Override public int imageTokenIndex() { return config.imageTokenIndex(); }
+
+    @Override public int imageSize() { return config.vision().imageSize(); }
+
+    @Override public int gridSize() { return config.vision().gridSize(); }
 
     /** The visual tokens of one preprocessed image [3, S, S]: [patches, D]. */
-    public Tensor imageFeatures(Backend b, Tensor pixels) {
+    @Override public Tensor imageFeatures(Backend b, Tensor pixels) {
         return project(b, visionTower.hiddenState(b, pixels, featureLayer));
     }
 
@@ -58,21 +67,4 @@ public final class LlavaForConditionalGeneration {
 
     /** Index of the vision hidden state LLaVA reads (vision_feature_layer, made non-negative). */
     public int featureLayer() { return featureLayer; }
-
-    /**
-     * The decoder input: token embeddings with the one image token replaced in place by the
-     * image features. ids hold exactly one {@code image_token_index}.
-     */
-    public Tensor inputsEmbeds(Backend b, int[] ids, Tensor imageFeatures) {
-        int at = -1;
-        for (int i = 0; i < ids.length; i++)
-            if (ids[i] == config.imageTokenIndex()) {
-                if (at >= 0) throw new IllegalArgumentException("the prompt holds more than one image token (" + config.imageTokenIndex() + ")");
-                at = i;
-            }
-        if (at < 0) throw new IllegalArgumentException("the prompt holds no image token (" + config.imageTokenIndex() + ")");
-        Tensor before = languageModel.embed(b, java.util.Arrays.copyOfRange(ids, 0, at));
-        Tensor after = languageModel.embed(b, java.util.Arrays.copyOfRange(ids, at + 1, ids.length));
-        return b.concat(before, imageFeatures, after);
-    }
 }

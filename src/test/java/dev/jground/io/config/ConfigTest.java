@@ -277,6 +277,66 @@ class ConfigTest {
         assertEquals("linear", ddpm.betaSchedule());
     }
 
+    /** The release's config (difflmm-spec.md, "What the released checkpoint contains"): Vicuna-7B plus the mm_* keys. */
+    @Test void difflmmReleaseConfig() {
+        DiffLmmConfig c = DiffLmmConfig.load(REAL.resolve("difflmm-llava-v1.5-7b-lora/config.json"));
+        LlamaConfig t = c.text();
+        assertEquals(4096, t.hiddenSize());
+        assertEquals(11008, t.intermediateSize());
+        assertEquals(32, t.numHiddenLayers());
+        assertEquals(32, t.numAttentionHeads());
+        assertEquals(32000, t.vocabSize());
+        assertEquals(4096, t.maxPositionEmbeddings());
+        assertEquals(1e-5, t.rmsNormEps());
+        assertNull(t.ropeScaling());
+        assertEquals(0, t.padTokenId());
+        assertEquals("SDCLIPBlock", c.mmProjectorType());
+        assertEquals("stable-diffusion-v1-5/stable-diffusion-v1-5", c.mmVisionTower());
+        assertArrayEquals(new int[] {1280, 1280, 640, 320, 1024}, c.mmHiddenSize());
+        assertEquals(1, c.mmVisionSelectLayer());
+        assertEquals("patch", c.mmVisionSelectFeature());
+        assertEquals(384, c.mmVisionResolution());
+        assertEquals(100, c.mmVisionSdTimestep());
+        assertEquals(1, c.mmVisionSdEnsembleSize());
+        assertEquals("openai/clip-vit-large-patch14-336", c.mmVisionSdClip());
+        assertEquals(1024, c.mmVisionSdClipProjIn());
+        assertEquals(768, c.mmVisionSdClipProjOut());
+        assertTrue(c.mmVisionSdConcatClip());
+        assertTrue(c.mmVisionSdImplicitCaption());
+        assertEquals(576, c.mmVisionSdPe());
+        assertTrue(c.addPe());
+        assertEquals("pad", c.imageAspectRatio());
+        assertEquals("flat", c.mmPatchMergeType());
+        assertFalse(c.mmUseImStartEnd());
+        assertFalse(c.mmUseImPatchToken());
+    }
+
+    /** Absent keys: groundLMM train.py ModelArguments / DataArguments defaults, LlamaConfig's for the decoder. */
+    @Test void difflmmDefaults() {
+        DiffLmmConfig c = DiffLmmConfig.parse(json("{\"mm_hidden_size\": [1280, 1280, 640, 320, 1024]}"));
+        assertEquals(4096, c.text().hiddenSize());
+        assertEquals("linear", c.mmProjectorType());
+        assertNull(c.mmVisionTower());
+        assertEquals(-1, c.mmVisionSelectLayer());
+        assertEquals("patch", c.mmVisionSelectFeature());
+        assertEquals(336, c.mmVisionResolution());
+        assertEquals(100, c.mmVisionSdTimestep());
+        assertEquals(1, c.mmVisionSdEnsembleSize());
+        assertNull(c.mmVisionSdClip());
+        assertEquals(1024, c.mmVisionSdClipProjIn());
+        assertEquals(768, c.mmVisionSdClipProjOut());
+        assertFalse(c.mmVisionSdConcatClip());
+        assertFalse(c.mmVisionSdImplicitCaption());
+        assertEquals(-1, c.mmVisionSdPe());
+        assertFalse(c.addPe());
+        assertEquals("square", c.imageAspectRatio());
+        assertEquals("flat", c.mmPatchMergeType());
+        assertFalse(c.mmUseImStartEnd());
+        assertTrue(c.mmUseImPatchToken());
+        assertEquals("test.json: mm_hidden_size must be the list of the SD vision tower's widths (up blocks 0..3, then CLIP), got 1024",
+                assertThrows(JsonException.class, () -> DiffLmmConfig.parse(json("{\"mm_hidden_size\": 1024}"))).getMessage());
+    }
+
     @Test void modelKind() {
         assertEquals(ModelKind.LLAVA, ModelKind.detect(JsonObject.parse(REAL.resolve("llava-1.5-7b-hf/config.json"))));
         assertEquals(ModelKind.LLAVA, ModelKind.detect(JsonObject.parse(GOLDEN.resolve("llava-tiny/config.json"))));
