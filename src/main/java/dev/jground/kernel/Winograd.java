@@ -99,46 +99,80 @@ public final class Winograd {
 
     /**
      * V_ξ[c, t] = (Bᵀ d B)_ξ for the band's tiles t of channel c, d the 4×4 input from (2·ty - p, 2·tx - p),
-     * zero outside the map; Bᵀ = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1].
+     * zero outside the map; Bᵀ = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]. A row of tiles at a time: its four
+     * input rows, zero-padded, are split into even and odd columns (tile tx starts at even column 2·tx), so
+     * both transforms are loops along the row over contiguous arrays, which C2 vectorises.
      */
     private static void transformInput(float[] x, Geometry g, int c, int firstRow, int n, float[][] v) {
-        float[] d = new float[16];
-        int plane = c * g.height * g.width;
-        for (int t = 0; t < n; t++) {
-            int y0 = 2 * (firstRow + t / g.tilesW) - g.padding, x0 = 2 * (t % g.tilesW) - g.padding;
-            for (int i = 0; i < 4; i++)
-                for (int j = 0; j < 4; j++) {
-                    int iy = y0 + i, ix = x0 + j;
-                    d[4 * i + j] = iy < 0 || iy >= g.height || ix < 0 || ix >= g.width ? 0f : x[plane + iy * g.width + ix];
+        int tw = g.tilesW, plane = c * g.height * g.width;
+        float[][] even = new float[4][tw + 1], odd = new float[4][tw + 1];   // columns 2t and 2t + 1 of each padded row
+        float[][] e = new float[4][tw + 1], o = new float[4][tw + 1];        // the same of Bᵀ d's rows
+        for (int r = 0; r < n / tw; r++) {
+            int y0 = 2 * (firstRow + r) - g.padding;
+            for (int i = 0; i < 4; i++) {
+                int iy = y0 + i, row = plane + iy * g.width;
+                boolean inside = iy >= 0 && iy < g.height;
+                for (int k = 0; k <= tw; k++) {   // padded column j is input column j - padding
+                    int ix = 2 * k - g.padding;
+                    even[i][k] = inside && ix >= 0 && ix < g.width ? x[row + ix] : 0f;
+                    odd[i][k] = inside && ix + 1 >= 0 && ix + 1 < g.width ? x[row + ix + 1] : 0f;
                 }
-            for (int j = 0; j < 4; j++) {   // Bᵀ d, in place by columns
-                float d0 = d[j], d1 = d[4 + j], d2 = d[8 + j], d3 = d[12 + j];
-                d[j] = d0 - d2; d[4 + j] = d1 + d2; d[8 + j] = d2 - d1; d[12 + j] = d1 - d3;
             }
-            int at = c * n + t;
-            for (int i = 0; i < 4; i++) {   // (Bᵀ d) B, by rows
-                float d0 = d[4 * i], d1 = d[4 * i + 1], d2 = d[4 * i + 2], d3 = d[4 * i + 3];
-                v[4 * i][at] = d0 - d2; v[4 * i + 1][at] = d1 + d2; v[4 * i + 2][at] = d2 - d1; v[4 * i + 3][at] = d1 - d3;
+            rowsOfBtD(even, e, tw + 1);
+            rowsOfBtD(odd, o, tw + 1);
+            int at = c * n + r * tw;
+            for (int i = 0; i < 4; i++) {   // (Bᵀ d) B along the row: tile t's columns are e[t], o[t], e[t + 1], o[t + 1]
+                float[] ei = e[i], oi = o[i], v0 = v[4 * i], v1 = v[4 * i + 1], v2 = v[4 * i + 2], v3 = v[4 * i + 3];
+                for (int t = 0; t < tw; t++) {
+                    v0[at + t] = ei[t] - ei[t + 1];
+                    v1[at + t] = oi[t] + ei[t + 1];
+                    v2[at + t] = ei[t + 1] - oi[t];
+                    v3[at + t] = oi[t] - oi[t + 1];
+                }
             }
         }
     }
 
-    /** Each tile's 2×2 outputs of channel oc: Aᵀ M A + bias, A ᵀ = [1 1 1 0; 0 1 -1 -1], cut at the map's edge. */
+    /** out = Bᵀ d by rows: d0 - d2, d1 + d2, d2 - d1, d1 - d3, each over len columns. */
+    private static void rowsOfBtD(float[][] d, float[][] out, int len) {
+        float[] d0 = d[0], d1 = d[1], d2 = d[2], d3 = d[3], r0 = out[0], r1 = out[1], r2 = out[2], r3 = out[3];
+        for (int k = 0; k < len; k++) {
+            r0[k] = d0[k] - d2[k];
+            r1[k] = d1[k] + d2[k];
+            r2[k] = d2[k] - d1[k];
+            r3[k] = d1[k] - d3[k];
+        }
+    }
+
+    /**
+     * Each tile's 2×2 outputs of channel oc: Aᵀ M A + bias, Aᵀ = [1 1 1 0; 0 1 -1 -1], cut at the map's
+     * edge; a row of tiles at a time, along the row as in {@link #transformInput}.
+     */
     private static void transformOutput(float[][] m, Geometry g, int oc, int firstRow, int n, float bias, float[] out) {
-        int plane = oc * g.outH * g.outW;
-        float[] r = new float[8];   // Aᵀ M, 2 × 4
-        for (int t = 0; t < n; t++) {
-            int at = oc * n + t;
+        int tw = g.tilesW, plane = oc * g.outH * g.outW;
+        float[][] r = new float[8][tw];   // Aᵀ M: row i, column j at r[4i + j]
+        float[] left = new float[tw], right = new float[tw];
+        for (int row = 0; row < n / tw; row++) {
+            int at = oc * n + row * tw;
             for (int j = 0; j < 4; j++) {
-                float m0 = m[j][at], m1 = m[4 + j][at], m2 = m[8 + j][at], m3 = m[12 + j][at];
-                r[j] = m0 + m1 + m2;
-                r[4 + j] = m1 - m2 - m3;
+                float[] m0 = m[j], m1 = m[4 + j], m2 = m[8 + j], m3 = m[12 + j], r0 = r[j], r1 = r[4 + j];
+                for (int t = 0; t < tw; t++) {
+                    r0[t] = m0[at + t] + m1[at + t] + m2[at + t];
+                    r1[t] = m1[at + t] - m2[at + t] - m3[at + t];
+                }
             }
-            int y = 2 * (firstRow + t / g.tilesW), x = 2 * (t % g.tilesW);
+            int y = 2 * (firstRow + row);
             for (int i = 0; i < 2 && y + i < g.outH; i++) {
-                int row = plane + (y + i) * g.outW + x;
-                out[row] = r[4 * i] + r[4 * i + 1] + r[4 * i + 2] + bias;
-                if (x + 1 < g.outW) out[row + 1] = r[4 * i + 1] - r[4 * i + 2] - r[4 * i + 3] + bias;
+                float[] a0 = r[4 * i], a1 = r[4 * i + 1], a2 = r[4 * i + 2], a3 = r[4 * i + 3];
+                for (int t = 0; t < tw; t++) {
+                    left[t] = a0[t] + a1[t] + a2[t] + bias;
+                    right[t] = a1[t] - a2[t] - a3[t] + bias;
+                }
+                int o = plane + (y + i) * g.outW;
+                for (int t = 0; t < tw; t++) {
+                    out[o + 2 * t] = left[t];
+                    if (2 * t + 1 < g.outW) out[o + 2 * t + 1] = right[t];
+                }
             }
         }
     }
