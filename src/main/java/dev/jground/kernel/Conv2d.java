@@ -50,10 +50,6 @@ public final class Conv2d {
             Matmul.matmulColumns(x, (int) positions, weight, bias, out, par);
             return;
         }
-        if (kernelH == 3 && kernelW == 3 && stride == 1 && (long) ((outH + 1) / 2) * ((outW + 1) / 2) >= Winograd.MIN_TILES) {
-            Winograd.conv3x3(x, channels, height, width, weight, bias, padding, out, par);
-            return;
-        }
         int band = (int) Math.max(1, Math.min(positions, bandFloats / Math.max(k, o)));
         float[] cols = new float[band * k], y = band == positions ? out : new float[band * o];
         Geometry g = new Geometry(channels, height, width, kernelH, kernelW, stride, padding, outW);

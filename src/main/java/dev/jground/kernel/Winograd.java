@@ -23,24 +23,28 @@ public final class Winograd {
     private static final int BAND_FLOATS = 4 << 20;
 
     /**
-     * Below this many 2×2 tiles the weight transform (O·C·16 floats, made on every call, since
-     * keeping it would cost 16/9 of the weights' memory) is not paid back by the smaller product.
+     * From this many 2×2 tiles on (SD's 12×12 level has 36) the 16 smaller products win, by 1.4× at 36
+     * tiles and 2× from 144 (CPU time, one thread, 640-2560 channels); at 9 (6×6) reading U_ξ, 16/9 the
+     * weight's size, would cost more than the multiply-adds it saves.
      */
-    public static final int MIN_TILES = 256;
+    public static final int MIN_TILES = 36;
 
-    /** x [C, H, W], weight [O, C·9] (any stored dtype), bias [O] or null, out [O, H', W'] with H' = H + 2·padding - 2. */
-    public static void conv3x3(float[] x, int channels, int height, int width, WeightMatrix weight, float[] bias, int padding,
-                               float[] out, Parallel par) {
-        conv3x3(x, channels, height, width, weight, bias, padding, out, par, BAND_FLOATS);
+    /** The 16 transformed filters U_ξ [O, C] of one 3×3 convolution, made once per weight ({@link #filters}). */
+    public record Filters(int outputs, int channels, WeightMatrix[] u) {}
+
+    /** Whether a convolution is one this kernel does, and is worth doing here. */
+    public static boolean suits(int kernelH, int kernelW, int stride, int outH, int outW) {
+        return kernelH == 3 && kernelW == 3 && stride == 1 && (long) ((outH + 1) / 2) * ((outW + 1) / 2) >= MIN_TILES;
+    }
+
+    /** x [C, H, W], filters of weight [O, C, 3, 3], bias [O] or null, out [O, H', W'] with H' = H + 2·padding - 2. */
+    public static void conv3x3(float[] x, int height, int width, Filters f, float[] bias, int padding, float[] out, Parallel par) {
+        conv3x3(x, height, width, f, bias, padding, out, par, BAND_FLOATS);
     }
 
     /** As above with the band size given (tests use small bands to cover the seams). */
-    static void conv3x3(float[] x, int channels, int height, int width, WeightMatrix weight, float[] bias, int padding,
-                        float[] out, Parallel par, int bandFloats) {
-        int o = weight.rows(), outH = Conv2d.outSize(height, 3, 1, padding), outW = Conv2d.outSize(width, 3, 1, padding);
-        if (weight.cols() != channels * 9)
-            throw new IllegalArgumentException("winograd conv: weight is [" + o + ", " + weight.cols() + "], " + channels + " channels need "
-                    + channels * 9 + " columns");
+    static void conv3x3(float[] x, int height, int width, Filters f, float[] bias, int padding, float[] out, Parallel par, int bandFloats) {
+        int o = f.outputs(), channels = f.channels(), outH = Conv2d.outSize(height, 3, 1, padding), outW = Conv2d.outSize(width, 3, 1, padding);
         if (bias != null && bias.length != o)
             throw new IllegalArgumentException("winograd conv: bias has " + bias.length + " elements, weight has " + o + " output channels");
         if (x.length < (long) channels * height * width || out.length < (long) o * outH * outW)
@@ -50,7 +54,6 @@ public final class Winograd {
         // a band is whole rows of tiles, so each output row is written by one band
         int rows = Math.max(1, Math.min(tilesH, bandFloats / (16 * Math.max(channels, o) * tilesW)));
         int bandTiles = rows * tilesW;
-        WeightMatrix[] u = transformWeights(weight, channels, par);
         float[][] v = new float[16][channels * bandTiles], m = new float[16][o * bandTiles];
         Geometry g = new Geometry(channels, height, width, padding, tilesW, outH, outW);
         for (int ty0 = 0; ty0 < tilesH; ty0 += rows) {
@@ -58,7 +61,7 @@ public final class Winograd {
             par.forChunks(channels, Math.max(1, Activations.GRAIN / (16 * n)), (c0, c1) -> {
                 for (int c = c0; c < c1; c++) transformInput(x, g, c, firstRow, n, v);
             });
-            for (int xi = 0; xi < 16; xi++) Matmul.matmulColumns(v[xi], n, u[xi], null, m[xi], par);
+            for (int xi = 0; xi < 16; xi++) Matmul.matmulColumns(v[xi], n, f.u()[xi], null, m[xi], par);
             par.forChunks(o, Math.max(1, Activations.GRAIN / (16 * n)), (o0, o1) -> {
                 for (int oc = o0; oc < o1; oc++) transformOutput(m, g, oc, firstRow, n, bias == null ? 0f : bias[oc], out);
             });
@@ -67,14 +70,20 @@ public final class Winograd {
 
     private record Geometry(int channels, int height, int width, int padding, int tilesW, int outH, int outW) {}
 
-    /** U_ξ [O, C] = (G g Gᵀ)_ξ for each 3×3 kernel g = weight[o, c·9 .. c·9 + 9), G = [1 0 0; ½ ½ ½; ½ -½ ½; 0 0 1]. */
-    static WeightMatrix[] transformWeights(WeightMatrix weight, int channels, Parallel par) {
+    /**
+     * U_ξ [O, C] = (G g Gᵀ)_ξ for each 3×3 kernel g = weight[o, c·9 .. c·9 + 9), G = [1 0 0; ½ ½ ½; ½ -½ ½; 0 0 1]:
+     * 16/9 of the weight's floats, kept by the caller for as long as the weight.
+     */
+    public static Filters filters(WeightMatrix weight, int channels, Parallel par) {
+        if (weight.cols() != channels * 9)
+            throw new IllegalArgumentException("winograd conv: weight is [" + weight.rows() + ", " + weight.cols() + "], " + channels
+                    + " channels need " + channels * 9 + " columns");
         int o = weight.rows();
         float[][] u = new float[16][o * channels];
         par.forChunks(o, Math.max(1, Activations.GRAIN / (16 * channels)), (o0, o1) -> {
             float[] g = new float[9 * channels], t = new float[12];
             for (int oc = o0; oc < o1; oc++) {
-                weight.readRow(oc, g, 0);
+                Convert.toF32(weight.dtype(), weight.data(), (long) oc * 9 * channels * weight.dtype().byteSize(), g, 0, 9 * channels);
                 for (int c = 0; c < channels; c++) {
                     int k = 9 * c;
                     for (int s = 0; s < 3; s++) {   // t = G g, 4 × 3
@@ -94,7 +103,7 @@ public final class Winograd {
         });
         WeightMatrix[] out = new WeightMatrix[16];
         for (int xi = 0; xi < 16; xi++) out[xi] = new WeightMatrix(DType.F32, o, channels, MemorySegment.ofArray(u[xi]));
-        return out;
+        return new Filters(o, channels, out);
     }
 
     /**

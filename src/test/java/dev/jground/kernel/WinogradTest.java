@@ -38,7 +38,7 @@ class WinogradTest {
         float[] b = bias ? gaussian(r, o, 1, 0) : null;
         int oh = h + 2 * p - 2, ow = w + 2 * p - 2;
         float[] out = new float[o * oh * ow];
-        Winograd.conv3x3(x, c, h, w, wt, b, p, out, PAR, band);
+        Winograd.conv3x3(x, h, w, Winograd.filters(wt, c, PAR), b, p, out, PAR, band);
         double[] want = Conv2dTest.conv(x, c, h, w, wt, 3, 3, b, 1, p), scale = magnitudes(x, c, h, w, wt, p);
         for (int i = 0; i < want.length; i++) {
             double err = Math.abs(out[i] - want[i]);
@@ -68,17 +68,30 @@ class WinogradTest {
         // one channel 4×4 of 1..16, the kernel's centre and right neighbour 1, padding 1: out[y, x] = x[y, x] + x[y, x + 1]
         float[] x = new float[16], k = {0, 0, 0, 0, 1, 1, 0, 0, 0}, out = new float[16];
         for (int i = 0; i < 16; i++) x[i] = i + 1;
-        Winograd.conv3x3(x, 1, 4, 4, WeightMatrix.ofF32(k, 1, 9), new float[] {0.5f}, 1, out, PAR);
+        Winograd.conv3x3(x, 4, 4, Winograd.filters(WeightMatrix.ofF32(k, 1, 9), 1, PAR), new float[] {0.5f}, 1, out, PAR);
         assertArrayEquals(new float[] {3.5f, 5.5f, 7.5f, 4.5f, 11.5f, 13.5f, 15.5f, 8.5f, 19.5f, 21.5f, 23.5f, 12.5f, 27.5f, 29.5f, 31.5f, 16.5f}, out);
     }
 
     @Test
     void badShapesAreRejected() {
         var w = WeightMatrix.ofF32(new float[2 * 3 * 9], 2, 27);
-        var e = assertThrows(IllegalArgumentException.class, () -> Winograd.conv3x3(new float[2 * 16], 2, 4, 4, w, null, 1, new float[32], PAR));
+        var e = assertThrows(IllegalArgumentException.class, () -> Winograd.filters(w, 2, PAR));
         assertTrue(e.getMessage().contains("columns"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> Winograd.conv3x3(new float[3 * 16], 3, 4, 4, w, new float[3], 1, new float[32], PAR));
+        Winograd.Filters f = Winograd.filters(w, 3, PAR);
+        e = assertThrows(IllegalArgumentException.class, () -> Winograd.conv3x3(new float[3 * 16], 4, 4, f, new float[3], 1, new float[32], PAR));
         assertTrue(e.getMessage().contains("bias"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> Winograd.conv3x3(new float[3 * 16], 3, 4, 4, w, null, 1, new float[5], PAR));
+        assertThrows(IllegalArgumentException.class, () -> Winograd.conv3x3(new float[3 * 16], 4, 4, f, null, 1, new float[5], PAR));
+        assertThrows(IllegalArgumentException.class, () -> Winograd.conv3x3(new float[2 * 16], 4, 4, f, null, 1, new float[32], PAR));
+    }
+
+    @Test
+    void suitsLargeThreeByThreeMapsOfStrideOne() {
+        assertTrue(Winograd.suits(3, 3, 1, 24, 24));     // 144 tiles: SD's 24×24 level
+        assertTrue(Winograd.suits(3, 3, 1, 20, 19));     // 10 × 10 tiles
+        assertTrue(Winograd.suits(3, 3, 1, 12, 11));     // 36 tiles: SD's 12×12 level
+        assertFalse(Winograd.suits(3, 3, 1, 10, 12));    // 30 tiles
+        assertFalse(Winograd.suits(3, 3, 2, 48, 48));    // stride 2
+        assertFalse(Winograd.suits(1, 1, 1, 48, 48));
+        assertFalse(Winograd.suits(3, 2, 1, 48, 48));
     }
 }
