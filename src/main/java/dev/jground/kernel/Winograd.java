@@ -119,12 +119,13 @@ public final class Winograd {
         for (int r = 0; r < n / tw; r++) {
             int y0 = 2 * (firstRow + r) - g.padding;
             for (int i = 0; i < 4; i++) {
-                int iy = y0 + i, row = plane + iy * g.width;
-                boolean inside = iy >= 0 && iy < g.height;
-                for (int k = 0; k <= tw; k++) {   // padded column j is input column j - padding
-                    int ix = 2 * k - g.padding;
-                    even[i][k] = inside && ix >= 0 && ix < g.width ? x[row + ix] : 0f;
-                    odd[i][k] = inside && ix + 1 >= 0 && ix + 1 < g.width ? x[row + ix + 1] : 0f;
+                int iy = y0 + i;
+                if (iy < 0 || iy >= g.height) {
+                    java.util.Arrays.fill(even[i], 0f);
+                    java.util.Arrays.fill(odd[i], 0f);
+                } else {   // padded column j is input column j - padding
+                    deinterleave(x, plane + iy * g.width, g.width, -g.padding, even[i]);
+                    deinterleave(x, plane + iy * g.width, g.width, 1 - g.padding, odd[i]);
                 }
             }
             rowsOfBtD(even, e, tw + 1);
@@ -140,6 +141,14 @@ public final class Winograd {
                 }
             }
         }
+    }
+
+    /** dst[k] = row[2k + shift], zero where that column is outside [0, width). */
+    private static void deinterleave(float[] x, int row, int width, int shift, float[] dst) {
+        int lo = Math.min(dst.length, Math.max(0, (1 - shift) / 2)), hi = Math.max(lo, Math.min(dst.length, Math.floorDiv(width - 1 - shift, 2) + 1));
+        java.util.Arrays.fill(dst, 0, lo, 0f);
+        for (int k = lo; k < hi; k++) dst[k] = x[row + 2 * k + shift];
+        java.util.Arrays.fill(dst, hi, dst.length, 0f);
     }
 
     /** out = Bᵀ d by rows: d0 - d2, d1 + d2, d2 - d1, d1 - d3, each over len columns. */
@@ -177,11 +186,12 @@ public final class Winograd {
                     left[t] = a0[t] + a1[t] + a2[t] + bias;
                     right[t] = a1[t] - a2[t] - a3[t] + bias;
                 }
-                int o = plane + (y + i) * g.outW;
-                for (int t = 0; t < tw; t++) {
+                int o = plane + (y + i) * g.outW, whole = g.outW / 2;   // tiles with both columns inside
+                for (int t = 0; t < whole; t++) {
                     out[o + 2 * t] = left[t];
-                    if (2 * t + 1 < g.outW) out[o + 2 * t + 1] = right[t];
+                    out[o + 2 * t + 1] = right[t];
                 }
+                if (whole < tw) out[o + 2 * whole] = left[whole];
             }
         }
     }
