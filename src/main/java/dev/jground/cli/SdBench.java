@@ -27,7 +27,7 @@ import java.util.function.Supplier;
  * and whole; the VAE encoder (and quant_conv) on a size × size image. {@code --random-from}
  * first writes random weights of a real layout (a fixtures/real-layouts/stable-diffusion-v1-5
  * unet or vae folder: its tensors.json, F32 as published, and config.json) into an empty DIR;
- * {@code --dtype f16} writes them as the fp16 variant instead. The peer is PyTorch on the same
+ * {@code --dtype f16} writes them in F16 (the fp16 variant's dtype) instead. The peer is PyTorch on the same
  * shapes, {@code tools/sd_peer_bench.py}, whose command each bench prints.
  */
 final class SdBench {
