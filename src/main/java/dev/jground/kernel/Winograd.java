@@ -13,8 +13,9 @@ import java.lang.foreign.MemorySegment;
  * which {@link Matmul#matmulColumns} does at its full rate: 2.25× fewer multiply-adds than the
  * unfolded GEMM of {@link Conv2d}, and a transformed input (16 floats per tile and channel,
  * 4 per input pixel) smaller than the unfolded one (9 per pixel). The transforms' constants
- * are 0, ±1 and ±½, exact in float, so the result differs from the direct sum only by the
- * order of the additions. Tiles are taken in bands of rows to bound the buffers.
+ * are 0, ±1 and ±½ (multiplying by them is exact in float), so the rounding is that of sums
+ * of a few more terms than the direct form's; the test bounds it against the direct
+ * convolution in double. Tiles are taken in bands of rows to bound the buffers.
  */
 public final class Winograd {
     private Winograd() {}
