@@ -8,13 +8,15 @@ final class Bench {
     private Bench() {}
 
     static int run(List<String> args, PrintStream out) throws java.io.IOException {
-        if (args.isEmpty()) throw new UsageException("name a benchmark (matmul, llava, sam)");
+        if (args.isEmpty()) throw new UsageException("name a benchmark (matmul, llava, sam, unet, vae)");
         List<String> rest = args.subList(1, args.size());
         return switch (args.getFirst()) {
             case "matmul" -> MatmulBench.run(rest, out);
             case "llava" -> LlavaBench.run(rest, out);
             case "sam" -> SamBench.run(rest, out);
-            default -> throw new UsageException("unknown benchmark '" + args.getFirst() + "' (matmul, llava, sam)");
+            case "unet" -> SdBench.unet(rest, out);
+            case "vae" -> SdBench.vae(rest, out);
+            default -> throw new UsageException("unknown benchmark '" + args.getFirst() + "' (matmul, llava, sam, unet, vae)");
         };
     }
 

@@ -26,6 +26,11 @@ public final class Main {
                                                     the LLaVA-1.5-7B shape with random F16 weights into an empty DIR)
               bench sam --sam DIR [--random-from LAYOUT_DIR] [--runs R] [--threads T]
                                                     SAM image encoder seconds and per-prompt milliseconds
+              bench unet --unet DIR [--random-from LAYOUT_DIR [--dtype f32|f16]] [--latent 48] [--context 576]
+                         [--warmup W] [--runs R] [--threads 2]
+                                                    SD UNet seconds through up block 1 and whole (DiffLMM's shapes)
+              bench vae --vae DIR [--random-from LAYOUT_DIR [--dtype f32|f16]] [--size 384] [--warmup W] [--runs R]
+                        [--threads 2]               SD VAE encoder seconds on a size x size image
               chat --model DIR --image IMG [--prompt TEXT] [--max-tokens N] [--temperature T [--top-p P] [--seed S]]
                    [--template llava_v1|llava-hf] [--tokenizer FILE] [--no-pad] [--backend cpu|opencl] [--threads T]
                                                     ask a LLaVA or DiffLMM model about an image; the answer streams

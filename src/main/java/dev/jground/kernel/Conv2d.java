@@ -64,14 +64,25 @@ public final class Conv2d {
 
     private record Geometry(int channels, int height, int width, int kh, int kw, int stride, int padding, int outW) {}
 
-    /** Row r = (c, ky, kx) of the unfolded patches for output positions [p0, p0 + n), into cols from off. */
+    /**
+     * Row r = (c, ky, kx) of the unfolded patches for output positions [p0, p0 + n), into cols from off:
+     * a run of output columns per output row, the columns whose input falls in the map found once per
+     * run (a copy at stride 1), zeros on either side.
+     */
     private static void unfold(float[] x, Geometry g, int r, int p0, int n, float[] cols, int off) {
-        int c = r / (g.kh * g.kw), ky = r / g.kw % g.kh, kx = r % g.kw, plane = c * g.height * g.width;
-        int oy = p0 / g.outW, ox = p0 % g.outW;
-        for (int i = 0; i < n; i++) {
-            int iy = oy * g.stride - g.padding + ky, ix = ox * g.stride - g.padding + kx;
-            cols[off + i] = iy < 0 || iy >= g.height || ix < 0 || ix >= g.width ? 0f : x[plane + iy * g.width + ix];
-            if (++ox == g.outW) { ox = 0; oy++; }
+        int c = r / (g.kh * g.kw), ky = r / g.kw % g.kh, kx = r % g.kw, plane = c * g.height * g.width, s = g.stride;
+        // output columns ox with 0 <= ox·s - padding + kx < width
+        int first = Math.max(0, Math.floorDiv(g.padding - kx + s - 1, s)), end = Math.min(g.outW, Math.floorDiv(g.width - 1 + g.padding - kx, s) + 1);
+        for (int p = p0; p < p0 + n; ) {
+            int oy = p / g.outW, ox0 = p % g.outW, ox1 = Math.min(g.outW, ox0 + p0 + n - p), at = off + p - p0;
+            int iy = oy * s - g.padding + ky, lo = Math.clamp(first, ox0, ox1), hi = Math.clamp(end, lo, ox1);
+            if (iy < 0 || iy >= g.height) lo = hi = ox1;
+            java.util.Arrays.fill(cols, at, at + lo - ox0, 0f);
+            int src = plane + iy * g.width + lo * s - g.padding + kx;
+            if (s == 1 && hi > lo) System.arraycopy(x, src, cols, at + lo - ox0, hi - lo);
+            else for (int ox = lo, i = at + lo - ox0; ox < hi; ox++, i++, src += s) cols[i] = x[src];
+            java.util.Arrays.fill(cols, at + hi - ox0, at + ox1 - ox0, 0f);
+            p += ox1 - ox0;
         }
     }
 }

@@ -319,8 +319,10 @@ public final class Matmul {
             for (int t = t0; t < t1; t++) {
                 int a = (p * tiles + t - t0) * tileSize, i0 = t * MR, tileRows = Math.min(MR, m - i0);
                 if (columns) {   // along y's rows in both cases
-                    for (int c = 0; c < cols; c++)
-                        for (int i = 0, yo = (j0 + c) * m + i0; i < tileRows; i++) y[yo + i] = acc[a + c * MR + i] + (bias == null ? 0f : bias[j0 + c]);
+                    for (int c = 0; c < cols; c++) {
+                        float b = bias == null ? 0f : bias[j0 + c];
+                        for (int i = 0, yo = (j0 + c) * m + i0, ao = a + c * MR; i < tileRows; i++) y[yo + i] = acc[ao + i] + b;
+                    }
                 } else {
                     for (int i = 0; i < tileRows; i++)
                         for (int c = 0, yo = (i0 + i) * n + j0; c < cols; c++) y[yo + c] = acc[a + c * MR + i] + (bias == null ? 0f : bias[j0 + c]);

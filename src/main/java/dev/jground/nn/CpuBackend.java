@@ -10,6 +10,7 @@ import dev.jground.kernel.Norms;
 import dev.jground.kernel.Parallel;
 import dev.jground.kernel.Regions;
 import dev.jground.kernel.RelPosAttention;
+import dev.jground.kernel.Winograd;
 import dev.jground.kernel.Resample;
 import dev.jground.kernel.Rope;
 import dev.jground.kernel.Softmax;
@@ -249,7 +250,10 @@ public final class CpuBackend implements Backend {
         int c = cx.dim(0), h = cx.dim(1), w = cx.dim(2), o = cw.dim(0), kh = cw.dim(2), kw = cw.dim(3);
         int oh = Conv2d.outSize(h, kh, stride, padding), ow = Conv2d.outSize(w, kw, stride, padding);
         float[] out = new float[Math.multiplyExact(o, oh * ow)];
-        Conv2d.conv2d(cx.floats(), c, h, w, cw.matrix(), kh, kw, optionalVector(bias, o, "conv2d bias"), stride, padding, out, par);
+        float[] b = optionalVector(bias, o, "conv2d bias");
+        // 3×3 convs of large maps by Winograd (2.25× fewer multiply-adds), the rest as unfold + GEMM
+        if (Winograd.suits(kh, kw, stride, oh, ow)) Winograd.conv3x3(cx.floats(), h, w, cw.winogradFilters(par), b, padding, out, par);
+        else Conv2d.conv2d(cx.floats(), c, h, w, cw.matrix(), kh, kw, b, stride, padding, out, par);
         return CpuTensor.of(out, o, oh, ow);
     }
 

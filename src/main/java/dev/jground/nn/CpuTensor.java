@@ -1,6 +1,8 @@
 package dev.jground.nn;
 
+import dev.jground.kernel.Parallel;
 import dev.jground.kernel.WeightMatrix;
+import dev.jground.kernel.Winograd;
 import dev.jground.tensor.DType;
 import dev.jground.tensor.Shapes;
 import dev.jground.tensor.TensorView;
@@ -14,6 +16,7 @@ final class CpuTensor implements Tensor {
     private final TensorView view;    // weights in their stored dtype, else null
     private float[] widened;          // a weight as float[], made on first use by a small op (norm scales, biases)
     private WeightMatrix matrix;
+    private Winograd.Filters filters;  // a 3×3 conv weight's transformed filters, made on first use
 
     private CpuTensor(int[] shape, float[] data, TensorView view) {
         this.shape = shape.clone();
@@ -59,6 +62,12 @@ final class CpuTensor implements Tensor {
                     : new WeightMatrix(DType.F32, rows, cols, MemorySegment.ofArray(data));
         }
         return matrix;
+    }
+
+    /** This [O, C, 3, 3] weight's Winograd filters, made once (16/9 of its floats, F32). */
+    synchronized Winograd.Filters winogradFilters(Parallel par) {
+        if (filters == null) filters = Winograd.filters(matrix(), shape[1], par);
+        return filters;
     }
 
     String describe() {
