@@ -32,6 +32,11 @@ public final class ClTensor implements Tensor {
         this.release = CLEANER.register(this, () -> clReleaseMemObject(mem));   // must not capture this
     }
 
+    /** A new uninitialised F32 tensor of {@code shape}, an op's output (no transfer). */
+    static ClTensor allocate(ClContext ctx, int[] shape) {
+        return new ClTensor(ctx, ctx.allocate(Shapes.numel(shape) * Float.BYTES), DType.F32, shape);
+    }
+
     /** The same buffer under another shape. */
     ClTensor view(int[] newShape) {
         ClException.check(clRetainMemObject(mem()), "clRetainMemObject");

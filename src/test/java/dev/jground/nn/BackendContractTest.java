@@ -361,6 +361,20 @@ public abstract class BackendContractTest {
                 b.upload(rh, 2 * size - 1, d), b.upload(rw, 2 * size - 1, d), null));
     }
 
+    // ---- added for Stable Diffusion (their kernels are tested against twins in kernel/) -----
+
+    @Test void padClampAndExp() {
+        Tensor x = b.upload(new float[] {1, -2, 3, -40, 5, 60}, 1, 2, 3);
+        Tensor p = implemented(() -> b.pad(x, 0, 1, 0, 1));
+        assertArrayEquals(new int[] {1, 3, 4}, p.shape());
+        assertArrayEquals(new float[] {1, -2, 3, 0, -40, 5, 60, 0, 0, 0, 0, 0}, b.download(p));
+        assertArrayEquals(new float[] {1, -2, 3, -30, 5, 20}, b.download(implemented(() -> b.clamp(x, -30, 20))));
+        assertArrayEquals(new float[] {(float) Math.E, (float) Math.exp(-2), (float) Math.exp(3)},
+                java.util.Arrays.copyOf(b.download(implemented(() -> b.exp(x))), 3), 1e-5f);
+        var e = assertThrows(IllegalArgumentException.class, () -> b.pad(b.upload(new float[4], 2, 2), 0, 1, 0, 1));
+        assertTrue(e.getMessage().startsWith("pad: input F32 [2, 2] is not [C, H, W]"), e.getMessage());
+    }
+
     // ---- scalar twins and helpers ------------------------------------------------------
 
     static float[] addRef(float[] a, float[] b, int bLen) {
