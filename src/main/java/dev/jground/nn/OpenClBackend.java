@@ -1,7 +1,6 @@
 package dev.jground.nn;
 
 import dev.jground.kernel.Regions;
-import dev.jground.kernel.Rope;
 import dev.jground.tensor.DType;
 import dev.jground.tensor.Half;
 import dev.jground.tensor.Shapes;
@@ -10,26 +9,26 @@ import dev.jground.tensor.TensorView;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The OpenCL backend: every op but attention, the convolutions and the bilinear and bicubic
- * resizes so far (those throw). Tensors live in device buffers; each op enqueues one kernel on the context's
+ * The OpenCL backend: every op but the bilinear and bicubic resizes so far (those throw). Tensors live in device buffers; each op enqueues one kernel on the context's
  * in-order queue and returns a new buffer, so nothing comes back to the host until
  * {@link #download}. Weights are uploaded once in their stored dtype and widened in the kernels.
- * The norms are in {@link ClNorms}; the kernel sources are opencl/*.cl beside this class.
+ * Three families have their own classes: {@link ClNorms}, {@link ClAttention} and {@link ClMaps};
+ * the kernel sources are opencl/*.cl beside this class.
  */
 public final class OpenClBackend implements Backend {
 
     private final ClContext ctx;
     private final ClNorms norms;
-    /** Rope's inverse frequencies per (head size, theta): the CPU's table, uploaded once. */
-    private final Map<Long, ClTensor> invFreq = new ConcurrentHashMap<>();
+    private final ClAttention attn;
+    private final ClMaps maps;
 
     public OpenClBackend(ClContext ctx) {
         this.ctx = ctx;
         this.norms = new ClNorms(ctx);
+        this.attn = new ClAttention(ctx);
+        this.maps = new ClMaps(ctx);
     }
 
     /** A backend on its own context on device {@code index} of {@link OpenCl#devices()}. */
@@ -48,7 +47,7 @@ public final class OpenClBackend implements Backend {
         if (data.length != Shapes.numel(shape))
             throw new IllegalArgumentException("upload: " + data.length + " values for shape " + Shapes.str(shape)
                     + " (" + Shapes.numel(shape) + " elements)");
-        return new ClTensor(ctx, ctx.write(MemorySegment.ofArray(data)), DType.F32, shape);
+        return ClTensor.upload(ctx, data, shape);
     }
 
     @Override public Tensor weight(TensorView view) {
@@ -223,20 +222,12 @@ public final class OpenClBackend implements Backend {
 
     // ---- attention ---------------------------------------------------------------------
 
-    @Override public Tensor rope(Tensor x, int heads, int pos0, float theta) {
-        ClTensor cx = own(x, "rope");
-        int[] s = cx.shape();
-        int width = s.length == 0 ? 0 : Shapes.last(s);
-        if (heads < 1 || width % heads != 0 || width / heads < 2 || (width / heads) % 2 != 0)
-            throw new IllegalArgumentException("rope: width " + width + " is not " + heads + " heads of an even size");
-        if (pos0 < 0) throw new IllegalArgumentException("rope: negative position " + pos0);
-        int d = width / heads;
-        ClTensor freq = invFreq.computeIfAbsent(((long) d << 32) | (Float.floatToIntBits(theta) & 0xffffffffL),
-                key -> (ClTensor) upload(Rope.invFreq(d, theta), d / 2));
-        ClTensor y = output(s);
-        ctx.run(ctx.kernel("rope", "rope"), new long[] {(long) Shapes.rows(s) * heads, d / 2}, null,
-                y, cx, cx.dtypeCode(), freq, heads, d, pos0);
-        return y;
+    @Override public Tensor rope(Tensor x, int heads, int pos0, float theta) { return attn.rope(own(x, "rope"), heads, pos0, theta); }
+
+    @Override public Tensor attention(Tensor q, Tensor k, Tensor v, int keys, int heads, int kvHeads, float scale,
+                                      boolean causal, float[] probs) {
+        return attn.attention(own(q, "attention q"), own(k, "attention k"), own(v, "attention v"), keys, heads, kvHeads,
+                scale, causal, probs);
     }
 
     private Tensor binary(String op, Tensor a, Tensor b) {
@@ -309,31 +300,24 @@ public final class OpenClBackend implements Backend {
     }
 
     @Override public Tensor relPosAttention(Tensor qkv, int heads, int size, float scale, Tensor relPosH, Tensor relPosW, Tensor pad) {
-        ClTensor c = own(qkv, "rel-pos attention qkv"), rh = own(relPosH, "rel_pos_h"), rw = own(relPosW, "rel_pos_w");
-        ClTensor p = pad == null ? null : own(pad, "rel-pos attention pad");
-        int[] s = c.shape();
-        int d = ShapeChecks.relPosAttention(s, heads, size);
-        if (d > 128) throw later("relPosAttention with head size " + d + " > 128");
-        if (rh.numel() != (long) (2 * size - 1) * d || rw.numel() != (long) (2 * size - 1) * d || (p != null && p.numel() != 3L * heads * d))
-            throw new IllegalArgumentException("rel-pos attention: tables " + Shapes.str(rh.shape()) + ", " + Shapes.str(rw.shape())
-                    + " should be [" + (2 * size - 1) + ", " + d + "], the pad row " + 3 * heads * d + " long");
-        ClTensor y = output(new int[] {s[0], s[1], heads * d});
-        ctx.run(ctx.kernel("attention", "rel_pos_attention"), new long[] {(long) s[0] * s[1], heads}, null,
-                y, c, c.dtypeCode(), heads, s[0], s[1], size, d, scale, rh, rh.dtypeCode(), rw, rw.dtypeCode(),
-                p == null ? c : p, p == null ? 0 : p.dtypeCode(), p == null ? 0 : 1);
-        return y;
+        return attn.relPosAttention(own(qkv, "rel-pos attention qkv"), heads, size, scale, own(relPosH, "rel_pos_h"),
+                own(relPosW, "rel_pos_w"), optional(pad, "rel-pos attention pad"));
     }
 
-    @Override public Tensor upsampleNearest(Tensor x, int outH, int outW) {
-        ClTensor cx = own(x, "upsample nearest");
-        int[] s = cx.shape();
-        if (s.length != 3 || outH < 1 || outW < 1)
-            throw new IllegalArgumentException("resize: input " + Shapes.str(s) + " to " + outH + "x" + outW);
-        ClTensor y = output(new int[] {s[0], outH, outW});
-        ctx.run(ctx.kernel("resample", "upsample_nearest"), new long[] {y.numel()}, null,
-                y, cx, cx.dtypeCode(), s[1], s[2], outH, outW, (float) s[1] / outH, (float) s[2] / outW);
-        return y;
+
+    // ---- images and feature maps -------------------------------------------------------
+
+    @Override public Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int stride, int padding) {
+        return maps.conv2d(own(x, "conv2d input"), own(weight, "conv2d weight"), optional(bias, "conv2d bias"), stride, padding);
     }
+
+    @Override public Tensor convTranspose2x2(Tensor x, Tensor weight, Tensor bias) {
+        return maps.convTranspose2x2(own(x, "conv transpose input"), own(weight, "conv transpose weight"), optional(bias, "conv transpose bias"));
+    }
+
+    @Override public Tensor upsampleNearest(Tensor x, int outH, int outW) { return maps.upsampleNearest(own(x, "upsample nearest"), outH, outW); }
+
+    @Override public Tensor pad(Tensor x, int top, int bottom, int left, int right) { return maps.pad(own(x, "pad"), top, bottom, left, right); }
 
     // ---- added for Stable Diffusion -------------------------------------------------------
 
@@ -347,30 +331,14 @@ public final class OpenClBackend implements Backend {
         return y;
     }
 
-    @Override public Tensor pad(Tensor x, int top, int bottom, int left, int right) {
-        ClTensor cx = own(x, "pad");
-        int[] s = cx.shape();
-        if (s.length != 3) throw new IllegalArgumentException("pad: input " + cx.dtype() + " " + Shapes.str(s) + " is not [C, H, W]");
-        if (top < 0 || bottom < 0 || left < 0 || right < 0)
-            throw new IllegalArgumentException("pad: a " + s[1] + "x" + s[2] + " map by (top " + top + ", bottom " + bottom
-                    + ", left " + left + ", right " + right + ")");
-        int oh = s[1] + top + bottom, ow = s[2] + left + right;
-        ClTensor y = output(new int[] {s[0], oh, ow});
-        ctx.run(ctx.kernel("elementwise", "pad"), new long[] {y.numel()}, null, y, cx, cx.dtypeCode(), s[1], s[2], top, left, oh, ow);
-        return y;
-    }
 
     // ---- not yet: the full OpenCL backend is a later issue ------------------------------
 
-    private static UnsupportedOperationException later(String op) {
+    static UnsupportedOperationException later(String op) {
         return new UnsupportedOperationException("opencl backend: " + op
                 + " is not implemented yet (the full OpenCL backend is a later issue)");
     }
 
-    @Override public Tensor attention(Tensor q, Tensor k, Tensor v, int keys, int heads, int kvHeads, float scale,
-                                      boolean causal, float[] probs) { throw later("attention"); }
-    @Override public Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int stride, int padding) { throw later("conv2d"); }
-    @Override public Tensor convTranspose2x2(Tensor x, Tensor weight, Tensor bias) { throw later("convTranspose2x2"); }
     @Override public Tensor upsampleBilinear(Tensor x, int outH, int outW, boolean alignCorners) { throw later("upsampleBilinear"); }
     @Override public Tensor resizeBicubic(Tensor x, int outH, int outW, boolean alignCorners) { throw later("resizeBicubic"); }
 

@@ -84,8 +84,8 @@ class OpenClBackendTest extends BackendContractTest {
 
     @Test void otherOpsSayTheyComeLater() {
         Tensor x = b.upload(new float[4], 1, 2, 2);
-        var e = assertThrows(UnsupportedOperationException.class, () -> b.convTranspose2x2(x, x, null));
-        assertEquals("opencl backend: convTranspose2x2 is not implemented yet (the full OpenCL backend is a later issue)", e.getMessage());
+        var e = assertThrows(UnsupportedOperationException.class, () -> b.upsampleBilinear(x, 4, 4, false));
+        assertEquals("opencl backend: upsampleBilinear is not implemented yet (the full OpenCL backend is a later issue)", e.getMessage());
     }
 
     @Test void aTensorFromElsewhereIsRejected() {

@@ -51,6 +51,26 @@ class OpenClMatchesCpuTest {
         }
     }
 
+    /**
+     * A sum of products on both backends in different orders: each element within float rounding
+     * of the sum of |terms|, which the CPU computes as op(|inputs|) (abs of every input): assertMatmul's bound,
+     * 1e-6 (√K + 2) Σ|terms|, about 20x the typical error of a K-term float sum.
+     */
+    private void assertSumsOnBoth(String what, int k, Function<Backend, Tensor> op, Function<Backend, Tensor> opOfAbs) {
+        float[] want = cpu.download(op.apply(cpu)), mag = cpu.download(opOfAbs.apply(cpu));
+        Tensor g = op.apply(cl);
+        float[] got = cl.download(g);
+        assertEquals(want.length, got.length, what + ": size");
+        for (int i = 0; i < want.length; i++)
+            assertEquals(want[i], got[i], 1e-6 * (Math.sqrt(k) + 2) * mag[i] + 1e-6, what + ": element " + i);
+    }
+
+    private static float[] abs(float[] x) {
+        float[] a = new float[x.length];
+        for (int i = 0; i < x.length; i++) a[i] = Math.abs(x[i]);
+        return a;
+    }
+
     /** Gaussian values with the edge cases appended: zeros, NaN, overflowing and underflowing exponents. */
     private static float[] withEdges(Random rnd, int n, float scale) {
         float[] x = random(rnd, n, scale);
@@ -177,5 +197,74 @@ class OpenClMatchesCpuTest {
         assertThrows(IllegalArgumentException.class, () -> cl.pad(cl.reshape(flat, 1, 2, 2), -1, 0, 0, 0));
         assertThrows(IllegalArgumentException.class, () -> cl.upsampleNearest(flat, 4, 4));
         assertThrows(IllegalArgumentException.class, () -> cl.upsampleNearest(cl.reshape(flat, 1, 2, 2), 0, 4));
+    }
+
+    // ---- convolutions ------------------------------------------------------------------
+
+    @ParameterizedTest(name = "c={0} {1}x{2} o={3} k={4}x{5} stride={6} pad={7} {8} bias={9}")
+    @CsvSource({"1, 1, 1, 1, 1, 1, 1, 0, F32, false", "3, 7, 5, 4, 3, 3, 1, 1, F16, true", "4, 9, 9, 5, 3, 3, 2, 1, BF16, true",
+            "8, 16, 16, 3, 1, 1, 1, 0, F32, true", "2, 11, 7, 33, 4, 2, 2, 0, F16, false", "33, 8, 8, 7, 3, 3, 1, 1, F32, true"})
+    void conv2dMatchesTheCpu(int c, int h, int w, int o, int kh, int kw, int stride, int padding, String dtype, boolean withBias) {
+        Random rnd = new Random(c * 31 + h * 7 + o);
+        float[] x = random(rnd, c * h * w, 1);
+        var weight = BackendContractTest.weights(DType.valueOf(dtype), rnd, o, c * kh * kw, 1);
+        var bias = vector(DType.valueOf(dtype), rnd, o, 1);
+        float[] wAbs = abs(weight.values()), bAbs = abs(bias.values());
+        assertSumsOnBoth("conv2d", c * kh * kw,
+                b -> b.conv2d(b.upload(x, c, h, w), b.reshape(b.weight(weight.view()), o, c, kh, kw), withBias ? b.weight(bias.view()) : null,
+                        stride, padding),
+                b -> b.conv2d(b.upload(abs(x), c, h, w), b.upload(wAbs, o, c, kh, kw), withBias ? b.upload(bAbs, o) : null, stride, padding));
+    }
+
+    @ParameterizedTest @CsvSource({"1, 1, 1, 1, F32, false", "3, 5, 7, 4, F16, true", "16, 8, 9, 8, BF16, true"})
+    void convTranspose2x2MatchesTheCpu(int c, int h, int w, int o, String dtype, boolean withBias) {
+        Random rnd = new Random(c * 13 + h + o);
+        float[] x = random(rnd, c * h * w, 1);
+        var weight = BackendContractTest.weights(DType.valueOf(dtype), rnd, c, o * 4, 1);
+        var bias = vector(DType.valueOf(dtype), rnd, o, 1);
+        float[] wAbs = abs(weight.values()), bAbs = abs(bias.values());
+        assertSumsOnBoth("convTranspose2x2", c,
+                b -> b.convTranspose2x2(b.upload(x, c, h, w), b.reshape(b.weight(weight.view()), c, o, 2, 2), withBias ? b.weight(bias.view()) : null),
+                b -> b.convTranspose2x2(b.upload(abs(x), c, h, w), b.upload(wAbs, c, o, 2, 2), withBias ? b.upload(bAbs, o) : null));
+    }
+
+    @Test void convolutionsRejectMisfits() {
+        Tensor x = cl.upload(new float[3 * 4 * 4], 3, 4, 4);
+        var e = assertThrows(IllegalArgumentException.class, () -> cl.conv2d(x, cl.upload(new float[2 * 2 * 9], 2, 2, 3, 3), null, 1, 1));
+        assertEquals("conv2d: input F32 [3, 4, 4] does not fit weight F32 [2, 2, 3, 3] [O, C, kh, kw]", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> cl.conv2d(x, cl.upload(new float[2 * 3 * 25], 2, 3, 5, 5), null, 1, 0));
+        assertThrows(IllegalArgumentException.class, () -> cl.conv2d(x, cl.upload(new float[2 * 3 * 9], 2, 3, 3, 3), cl.upload(new float[3], 3), 1, 1));
+        assertThrows(IllegalArgumentException.class, () -> cl.convTranspose2x2(x, cl.upload(new float[3 * 2 * 9], 3, 2, 3, 3), null));
+    }
+
+    // ---- attention ---------------------------------------------------------------------
+
+    // Scores are dot products of d terms, then exp and sums of Tk terms: probabilities and outputs
+    // (convex combinations of unit-scale values) agree to a few float ulps of 1 times log Tk.
+    @ParameterizedTest(name = "tq={0} tk={1} cache={2} heads={3}/{4} d={5} causal={6} probs={7}")
+    @CsvSource({"1, 1, 1, 1, 1, 1, false, true", "7, 7, 7, 4, 2, 8, true, true", "1, 33, 40, 4, 1, 16, true, true",
+            "33, 33, 33, 3, 3, 5, false, true", "5, 257, 300, 2, 2, 64, false, false", "40, 7, 7, 2, 2, 32, false, false",
+            "3, 1031, 1031, 8, 2, 4, true, true"})
+    void attentionMatchesTheCpu(int tq, int tk, int cache, int heads, int kvHeads, int d, boolean causal, boolean withProbs) {
+        Random rnd = new Random(tq * 31 + tk * 7 + d);
+        float[] q = random(rnd, tq * heads * d, 1), k = random(rnd, cache * kvHeads * d, 1), v = random(rnd, cache * kvHeads * d, 1);
+        float scale = (float) (1 / Math.sqrt(d));
+        float[] cpuProbs = withProbs ? new float[heads * tq * tk] : null, clProbs = withProbs ? new float[heads * tq * tk] : null;
+        assertSameOnBoth("attention", 4e-6, 1e-5, b -> b.attention(b.upload(q, tq, heads * d), b.upload(k, cache, kvHeads * d),
+                b.upload(v, cache, kvHeads * d), tk, heads, kvHeads, scale, causal, b == cpu ? cpuProbs : clProbs));
+        if (withProbs)
+            for (int i = 0; i < cpuProbs.length; i++) {
+                if (cpuProbs[i] == 0) assertEquals(0f, clProbs[i], "masked probability " + i);
+                else assertEquals(cpuProbs[i], clProbs[i], 4e-6 + 1e-5 * cpuProbs[i], "probability " + i);
+            }
+    }
+
+    @Test void attentionRejectsMisfits() {
+        Tensor q = cl.upload(new float[3 * 8], 3, 8), k = cl.upload(new float[2 * 8], 2, 8);
+        var e = assertThrows(IllegalArgumentException.class, () -> cl.attention(q, k, k, 2, 2, 2, 1, true, null));
+        assertEquals("attention: causal with 3 queries but only 2 keys", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> cl.attention(q, k, k, 3, 2, 2, 1, false, null));
+        assertThrows(IllegalArgumentException.class, () -> cl.attention(q, k, k, 2, 3, 1, 1, false, null));
+        assertThrows(IllegalArgumentException.class, () -> cl.attention(q, k, k, 2, 2, 2, 1, false, new float[11]));
     }
 }
