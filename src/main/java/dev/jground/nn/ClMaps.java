@@ -41,13 +41,32 @@ final class ClMaps {
 
     /** mode='nearest' (Backend.upsampleNearest). */
     ClTensor upsampleNearest(ClTensor x, int outH, int outW) {
-        int[] s = x.shape();
-        if (s.length != 3 || outH < 1 || outW < 1)
-            throw new IllegalArgumentException("resize: input " + Shapes.str(s) + " to " + outH + "x" + outW);
+        int[] s = resizeShape(x, outH, outW);
         ClTensor y = ClTensor.allocate(ctx, new int[] {s[0], outH, outW});
         ctx.run(ctx.kernel("resample", "upsample_nearest"), new long[] {y.numel()}, null,
                 y, x, x.dtypeCode(), s[1], s[2], outH, outW, (float) s[1] / outH, (float) s[2] / outW);
         return y;
+    }
+
+    /** mode='bilinear' or, when {@code cubic}, 'bicubic' (A = -0.75), as Backend.upsampleBilinear and resizeBicubic. */
+    ClTensor resize(ClTensor x, int outH, int outW, boolean alignCorners, boolean cubic) {
+        int[] s = resizeShape(x, outH, outW);
+        ClTensor y = ClTensor.allocate(ctx, new int[] {s[0], outH, outW});
+        ctx.run(ctx.kernel("resample", "resize"), new long[] {y.numel()}, null, y, x, x.dtypeCode(), s[1], s[2], outH, outW,
+                scale(s[1], outH, alignCorners), scale(s[2], outW, alignCorners), alignCorners ? 1 : 0, cubic ? 1 : 0);
+        return y;
+    }
+
+    /** ATen's area_pixel_compute_scale in float, as Resample's. */
+    private static float scale(int in, int out, boolean alignCorners) {
+        return alignCorners ? (out > 1 ? (float) (in - 1) / (out - 1) : 0f) : (float) in / out;
+    }
+
+    private static int[] resizeShape(ClTensor x, int outH, int outW) {
+        int[] s = x.shape();
+        if (s.length != 3 || outH < 1 || outW < 1)
+            throw new IllegalArgumentException("resize: input " + describe(x) + " to " + outH + "x" + outW);
+        return s;
     }
 
     /** F.pad with zeros (Backend.pad). */

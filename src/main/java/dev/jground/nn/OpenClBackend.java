@@ -11,7 +11,8 @@ import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 /**
- * The OpenCL backend: every op but the bilinear and bicubic resizes so far (those throw). Tensors live in device buffers; each op enqueues one kernel on the context's
+ * The OpenCL backend: every op of {@link Backend}, with {@link CpuBackend}'s semantics; plain
+ * kernels, correct first (the fast tiled ones are later work). Tensors live in device buffers; each op enqueues one kernel on the context's
  * in-order queue and returns a new buffer, so nothing comes back to the host until
  * {@link #download}. Weights are uploaded once in their stored dtype and widened in the kernels.
  * Three families have their own classes: {@link ClNorms}, {@link ClAttention} and {@link ClMaps};
@@ -317,6 +318,14 @@ public final class OpenClBackend implements Backend {
 
     @Override public Tensor upsampleNearest(Tensor x, int outH, int outW) { return maps.upsampleNearest(own(x, "upsample nearest"), outH, outW); }
 
+    @Override public Tensor upsampleBilinear(Tensor x, int outH, int outW, boolean alignCorners) {
+        return maps.resize(own(x, "upsample bilinear"), outH, outW, alignCorners, false);
+    }
+
+    @Override public Tensor resizeBicubic(Tensor x, int outH, int outW, boolean alignCorners) {
+        return maps.resize(own(x, "resize bicubic"), outH, outW, alignCorners, true);
+    }
+
     @Override public Tensor pad(Tensor x, int top, int bottom, int left, int right) { return maps.pad(own(x, "pad"), top, bottom, left, right); }
 
     // ---- added for Stable Diffusion -------------------------------------------------------
@@ -332,15 +341,11 @@ public final class OpenClBackend implements Backend {
     }
 
 
-    // ---- not yet: the full OpenCL backend is a later issue ------------------------------
-
+    /** What a kernel does not cover yet (relPosAttention's head size is bounded by a private array). */
     static UnsupportedOperationException later(String op) {
         return new UnsupportedOperationException("opencl backend: " + op
                 + " is not implemented yet (the full OpenCL backend is a later issue)");
     }
-
-    @Override public Tensor upsampleBilinear(Tensor x, int outH, int outW, boolean alignCorners) { throw later("upsampleBilinear"); }
-    @Override public Tensor resizeBicubic(Tensor x, int outH, int outW, boolean alignCorners) { throw later("resizeBicubic"); }
 
     @Override public void close() { ctx.close(); }
 }

@@ -190,6 +190,16 @@ class OpenClMatchesCpuTest {
         assertSameOnBoth("upsampleNearest", 0, 0, b -> b.upsampleNearest(b.upload(x, c, h, w), oh, ow));
     }
 
+    // the same float operations in the same order as the CPU's (Resample's taps and sums): equal
+    @ParameterizedTest(name = "{0}x{1}x{2} to {3}x{4} align={5}")
+    @CsvSource({"3, 7, 5, 14, 10, false", "2, 5, 3, 7, 11, true", "1, 1, 1, 3, 2, false", "1, 9, 9, 4, 4, false",
+            "4, 33, 17, 33, 40, false", "2, 8, 8, 8, 8, true", "1, 64, 64, 256, 256, false", "3, 10, 6, 1, 1, true"})
+    void bilinearAndBicubicMatchTheCpu(int c, int h, int w, int oh, int ow, boolean align) {
+        float[] x = random(new Random(c * h + w), c * h * w, 1);
+        assertSameOnBoth("upsampleBilinear", 0, 0, b -> b.upsampleBilinear(b.upload(x, c, h, w), oh, ow, align));
+        assertSameOnBoth("resizeBicubic", 0, 0, b -> b.resizeBicubic(b.upload(x, c, h, w), oh, ow, align));
+    }
+
     @Test void padAndUpsampleRejectMisfits() {
         Tensor flat = cl.upload(new float[4], 2, 2);
         var e = assertThrows(IllegalArgumentException.class, () -> cl.pad(flat, 0, 1, 0, 1));
@@ -197,6 +207,8 @@ class OpenClMatchesCpuTest {
         assertThrows(IllegalArgumentException.class, () -> cl.pad(cl.reshape(flat, 1, 2, 2), -1, 0, 0, 0));
         assertThrows(IllegalArgumentException.class, () -> cl.upsampleNearest(flat, 4, 4));
         assertThrows(IllegalArgumentException.class, () -> cl.upsampleNearest(cl.reshape(flat, 1, 2, 2), 0, 4));
+        assertThrows(IllegalArgumentException.class, () -> cl.upsampleBilinear(flat, 4, 4, false));
+        assertThrows(IllegalArgumentException.class, () -> cl.resizeBicubic(cl.reshape(flat, 1, 2, 2), 4, -1, false));
     }
 
     // ---- convolutions ------------------------------------------------------------------
