@@ -35,6 +35,7 @@ final class ClNorms {
         checkParam("group norm weight", w, ch);
         checkParam("group norm bias", b, ch);
         int spatial = Math.toIntExact(x.numel() / Math.max(ch, 1)), perGroup = ch / groups;
+        if (ch < 1 || spatial < 1) throw new IllegalArgumentException("group norm: input " + Shapes.str(s) + " has no positions to normalise");
         Math.multiplyExact(perGroup, spatial);   // a group's elements are indexed by int in the kernel
         return reduceRows("group_norm", groups, s, x, x.dtypeCode(), or(w, x), code(w), or(b, x), code(b), affine(w, b),
                 perGroup, spatial, eps);

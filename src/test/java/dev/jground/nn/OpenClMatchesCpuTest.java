@@ -159,6 +159,7 @@ class OpenClMatchesCpuTest {
         e = assertThrows(IllegalArgumentException.class, () -> cl.layerNorm(x, cl.upload(new float[7], 7), null, 1e-5f));
         assertEquals("layer norm weight F32 [7] should have 3 elements", e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> cl.rmsNorm(x, cl.upload(new float[2], 2), 1e-5f));
+        assertThrows(IllegalArgumentException.class, () -> cl.groupNorm(cl.zeros(4, 0, 3), 2, null, null, 1e-5f));
     }
 
     // ---- rope, pad, upsampling ----------------------------------------------------------
