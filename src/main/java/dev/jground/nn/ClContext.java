@@ -100,6 +100,9 @@ public final class ClContext implements AutoCloseable {
     /** Side of the square matmul tile: 16×16 work-groups where the device allows 256 work-items. */
     int matmulTile() { return device.maxWorkGroupSize() >= 256 ? 16 : device.maxWorkGroupSize() >= 64 ? 8 : 4; }
 
+    /** Work-items of a group that reduces one row in local memory: a power of two, at most 256. */
+    int reductionGroup() { return (int) Math.min(256, Long.highestOneBit(device.maxWorkGroupSize())); }
+
     private static String resource(String source) {
         try (InputStream in = ClContext.class.getResourceAsStream("opencl/" + source + ".cl")) {
             if (in == null) throw new IllegalStateException("kernel source opencl/" + source + ".cl is missing from the class path");

@@ -3,6 +3,7 @@ package dev.jground.nn;
 import dev.jground.tensor.DType;
 import dev.jground.tensor.Shapes;
 
+import java.lang.foreign.MemorySegment;
 import java.lang.ref.Cleaner;
 
 import static org.lwjgl.opencl.CL10.clReleaseMemObject;
@@ -30,6 +31,16 @@ public final class ClTensor implements Tensor {
         this.dtype = dtype;
         this.shape = shape.clone();
         this.release = CLEANER.register(this, () -> clReleaseMemObject(mem));   // must not capture this
+    }
+
+    /** A new uninitialised F32 tensor of {@code shape}, an op's output (no transfer). */
+    static ClTensor allocate(ClContext ctx, int[] shape) {
+        return new ClTensor(ctx, ctx.allocate(Shapes.numel(shape) * Float.BYTES), DType.F32, shape);
+    }
+
+    /** A new tensor holding a copy of {@code data} (one counted upload). */
+    static ClTensor upload(ClContext ctx, float[] data, int[] shape) {
+        return new ClTensor(ctx, ctx.write(MemorySegment.ofArray(data)), DType.F32, shape);
     }
 
     /** The same buffer under another shape. */

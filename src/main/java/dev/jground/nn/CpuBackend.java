@@ -223,19 +223,8 @@ public final class CpuBackend implements Backend {
     @Override public Tensor attention(Tensor q, Tensor k, Tensor v, int keys, int heads, int kvHeads, float scale,
                                       boolean causal, float[] probs) {
         CpuTensor cq = cpu(q), ck = cpu(k), cv = cpu(v);
+        int headDim = ShapeChecks.attention(cq.shape(), ck.shape(), cv.shape(), keys, heads, kvHeads, causal, probs);
         int width = cq.dim(-1), tq = Shapes.rows(cq.shape()), tk = keys;
-        if (keys < 0 || keys > Shapes.rows(ck.shape()))
-            throw new IllegalArgumentException("attention: " + keys + " keys asked of " + ck.describe());
-        if (heads % kvHeads != 0 || width % heads != 0)
-            throw new IllegalArgumentException("attention: " + heads + " heads, " + kvHeads + " kv heads, width " + width);
-        int headDim = width / heads;
-        if (ck.dim(-1) != kvHeads * headDim || !Arrays.equals(ck.shape(), cv.shape()))
-            throw new IllegalArgumentException("attention: q " + cq.describe() + ", k " + ck.describe() + ", v " + cv.describe()
-                    + " do not fit " + heads + "/" + kvHeads + " heads of " + headDim);
-        if (causal && tq > tk)
-            throw new IllegalArgumentException("attention: causal with " + tq + " queries but only " + tk + " keys");
-        if (probs != null && probs.length < (long) heads * tq * tk)
-            throw new IllegalArgumentException("attention: probability buffer holds " + probs.length + ", needs " + (long) heads * tq * tk);
         float[] out = new float[tq * width];
         Attention.attention(cq.floats(), ck.floats(), cv.floats(), out, tq, tk, heads, kvHeads, headDim, scale, causal, probs, par);
         return CpuTensor.of(out, cq.shape());

@@ -8,20 +8,29 @@ import dev.jground.tensor.TensorView;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 
 /**
- * The OpenCL backend, minimal for now: matmul (F32, F16 and BF16 weights), add, mul, scale,
- * softmax and some of SAM's ops. Tensors live in device buffers; each op enqueues one kernel on the context's
+ * The OpenCL backend: every op of {@link Backend}, with {@link CpuBackend}'s semantics; plain
+ * kernels, correct first (the fast tiled ones are later work). Tensors live in device buffers; each op enqueues one kernel on the context's
  * in-order queue and returns a new buffer, so nothing comes back to the host until
  * {@link #download}. Weights are uploaded once in their stored dtype and widened in the kernels.
+ * Three families have their own classes: {@link ClNorms}, {@link ClAttention} and {@link ClMaps};
+ * the kernel sources are opencl/*.cl beside this class.
  */
 public final class OpenClBackend implements Backend {
 
-    private static final int SOFTMAX_GROUP = 256;
-
     private final ClContext ctx;
+    private final ClNorms norms;
+    private final ClAttention attn;
+    private final ClMaps maps;
 
-    public OpenClBackend(ClContext ctx) { this.ctx = ctx; }
+    public OpenClBackend(ClContext ctx) {
+        this.ctx = ctx;
+        this.norms = new ClNorms(ctx);
+        this.attn = new ClAttention(ctx);
+        this.maps = new ClMaps(ctx);
+    }
 
     /** A backend on its own context on device {@code index} of {@link OpenCl#devices()}. */
     public static OpenClBackend open(int index) { return new OpenClBackend(ClContext.open(index)); }
@@ -39,7 +48,7 @@ public final class OpenClBackend implements Backend {
         if (data.length != Shapes.numel(shape))
             throw new IllegalArgumentException("upload: " + data.length + " values for shape " + Shapes.str(shape)
                     + " (" + Shapes.numel(shape) + " elements)");
-        return new ClTensor(ctx, ctx.write(MemorySegment.ofArray(data)), DType.F32, shape);
+        return ClTensor.upload(ctx, data, shape);
     }
 
     @Override public Tensor weight(TensorView view) {
@@ -175,10 +184,51 @@ public final class OpenClBackend implements Backend {
         int d = Shapes.last(s), rows = Shapes.rows(s);
         ClTensor y = output(s);
         if (d == 0) return y;
-        long group = Math.min(SOFTMAX_GROUP, Long.highestOneBit(ctx.device().maxWorkGroupSize()));
+        long group = ctx.reductionGroup();
         ctx.run(ctx.kernel("softmax", "softmax"), new long[] {rows * group}, new long[] {group},
                 y, cx, cx.dtypeCode(), d, new ClContext.Local(group * Float.BYTES));
         return y;
+    }
+
+    // ---- normalisation and activations -------------------------------------------------
+
+    @Override public Tensor layerNorm(Tensor x, Tensor weight, Tensor bias, float eps) {
+        return norms.layerNorm(own(x, "layer norm"), optional(weight, "layer norm weight"), optional(bias, "layer norm bias"), eps);
+    }
+
+    @Override public Tensor rmsNorm(Tensor x, Tensor weight, float eps) {
+        return norms.rmsNorm(own(x, "rms norm"), optional(weight, "rms norm weight"), eps);
+    }
+
+    @Override public Tensor groupNorm(Tensor x, int groups, Tensor weight, Tensor bias, float eps) {
+        return norms.groupNorm(own(x, "group norm"), groups, optional(weight, "group norm weight"), optional(bias, "group norm bias"), eps);
+    }
+
+    @Override public Tensor gelu(Tensor x) { return unary("activation", "gelu", "gelu", x); }
+
+    @Override public Tensor geluTanh(Tensor x) { return unary("activation", "gelu_tanh", "geluTanh", x); }
+
+    @Override public Tensor quickGelu(Tensor x) { return unary("activation", "quick_gelu", "quickGelu", x); }
+
+    @Override public Tensor silu(Tensor x) { return unary("activation", "silu", "silu", x); }
+
+    @Override public Tensor swiglu(Tensor gate, Tensor up) {
+        ClTensor g = own(gate, "swiglu gate"), u = own(up, "swiglu up");
+        if (!Arrays.equals(g.shape(), u.shape()))
+            throw new IllegalArgumentException("swiglu: gate " + Shapes.str(g.shape()) + " and up " + Shapes.str(u.shape()) + " differ");
+        ClTensor y = output(g.shape());
+        ctx.run(ctx.kernel("activation", "swiglu"), new long[] {g.numel()}, null, y, g, g.dtypeCode(), u, u.dtypeCode());
+        return y;
+    }
+
+    // ---- attention ---------------------------------------------------------------------
+
+    @Override public Tensor rope(Tensor x, int heads, int pos0, float theta) { return attn.rope(own(x, "rope"), heads, pos0, theta); }
+
+    @Override public Tensor attention(Tensor q, Tensor k, Tensor v, int keys, int heads, int kvHeads, float scale,
+                                      boolean causal, float[] probs) {
+        return attn.attention(own(q, "attention q"), own(k, "attention k"), own(v, "attention v"), keys, heads, kvHeads,
+                scale, causal, probs);
     }
 
     private Tensor binary(String op, Tensor a, Tensor b) {
@@ -191,9 +241,17 @@ public final class OpenClBackend implements Backend {
         return y;
     }
 
-    private ClTensor output(int[] shape) {
-        return new ClTensor(ctx, ctx.allocate(Shapes.numel(shape) * Float.BYTES), DType.F32, shape);
+    private ClTensor output(int[] shape) { return ClTensor.allocate(ctx, shape); }
+
+    /** y = kernel(x) elementwise, the kernel taking (y, x, x's dtype). */
+    private Tensor unary(String source, String kernel, String what, Tensor x) {
+        ClTensor cx = own(x, what);
+        ClTensor y = output(cx.shape());
+        ctx.run(ctx.kernel(source, kernel), new long[] {cx.numel()}, null, y, cx, cx.dtypeCode());
+        return y;
     }
+
+    private ClTensor optional(Tensor t, String what) { return t == null ? null : own(t, what); }
 
     private ClTensor own(Tensor t, String what) {
         if (t == null) throw new IllegalArgumentException("opencl backend: " + what + " is null");
@@ -206,12 +264,7 @@ public final class OpenClBackend implements Backend {
 
     // ---- SAM's region ops ----------------------------------------------------------------
 
-    @Override public Tensor relu(Tensor x) {
-        ClTensor cx = own(x, "relu");
-        ClTensor y = output(cx.shape());
-        ctx.run(ctx.kernel("elementwise", "relu"), new long[] {cx.numel()}, null, y, cx, cx.dtypeCode());
-        return y;
-    }
+    @Override public Tensor relu(Tensor x) { return unary("elementwise", "relu", "relu", x); }
 
     @Override public Tensor windowPartition(Tensor x, int window) {
         ClTensor cx = own(x, "window partition");
@@ -244,70 +297,55 @@ public final class OpenClBackend implements Backend {
     }
 
     @Override public Tensor layerNorm2d(Tensor x, Tensor weight, Tensor bias, float eps) {
-        ClTensor cx = own(x, "layer norm 2d");
-        int[] s = cx.shape();
-        if (s.length != 3) throw new IllegalArgumentException("layer norm 2d: input " + Shapes.str(s) + " is not [C, H, W]");
-        ClTensor w = weight == null ? null : own(weight, "layer norm 2d weight"), b = bias == null ? null : own(bias, "layer norm 2d bias");
-        if ((w != null && w.numel() != s[0]) || (b != null && b.numel() != s[0]))
-            throw new IllegalArgumentException("layer norm 2d: weight and bias should have " + s[0] + " elements");
-        ClTensor y = output(s);
-        ctx.run(ctx.kernel("elementwise", "layer_norm_2d"), new long[] {(long) s[1] * s[2]}, null, y, cx, cx.dtypeCode(),
-                w == null ? cx : w, w == null ? 0 : w.dtypeCode(), b == null ? cx : b, b == null ? 0 : b.dtypeCode(),
-                (w == null ? 0 : 1) | (b == null ? 0 : 2), s[0], s[1] * s[2], eps);
-        return y;
+        return norms.layerNorm2d(own(x, "layer norm 2d"), optional(weight, "layer norm 2d weight"), optional(bias, "layer norm 2d bias"), eps);
     }
 
     @Override public Tensor relPosAttention(Tensor qkv, int heads, int size, float scale, Tensor relPosH, Tensor relPosW, Tensor pad) {
-        ClTensor c = own(qkv, "rel-pos attention qkv"), rh = own(relPosH, "rel_pos_h"), rw = own(relPosW, "rel_pos_w");
-        ClTensor p = pad == null ? null : own(pad, "rel-pos attention pad");
-        int[] s = c.shape();
-        int d = ShapeChecks.relPosAttention(s, heads, size);
-        if (d > 128) throw later("relPosAttention with head size " + d + " > 128");
-        if (rh.numel() != (long) (2 * size - 1) * d || rw.numel() != (long) (2 * size - 1) * d || (p != null && p.numel() != 3L * heads * d))
-            throw new IllegalArgumentException("rel-pos attention: tables " + Shapes.str(rh.shape()) + ", " + Shapes.str(rw.shape())
-                    + " should be [" + (2 * size - 1) + ", " + d + "], the pad row " + 3 * heads * d + " long");
-        ClTensor y = output(new int[] {s[0], s[1], heads * d});
-        ctx.run(ctx.kernel("attention", "rel_pos_attention"), new long[] {(long) s[0] * s[1], heads}, null,
-                y, c, c.dtypeCode(), heads, s[0], s[1], size, d, scale, rh, rh.dtypeCode(), rw, rw.dtypeCode(),
-                p == null ? c : p, p == null ? 0 : p.dtypeCode(), p == null ? 0 : 1);
+        return attn.relPosAttention(own(qkv, "rel-pos attention qkv"), heads, size, scale, own(relPosH, "rel_pos_h"),
+                own(relPosW, "rel_pos_w"), optional(pad, "rel-pos attention pad"));
+    }
+
+
+    // ---- images and feature maps -------------------------------------------------------
+
+    @Override public Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int stride, int padding) {
+        return maps.conv2d(own(x, "conv2d input"), own(weight, "conv2d weight"), optional(bias, "conv2d bias"), stride, padding);
+    }
+
+    @Override public Tensor convTranspose2x2(Tensor x, Tensor weight, Tensor bias) {
+        return maps.convTranspose2x2(own(x, "conv transpose input"), own(weight, "conv transpose weight"), optional(bias, "conv transpose bias"));
+    }
+
+    @Override public Tensor upsampleNearest(Tensor x, int outH, int outW) { return maps.upsampleNearest(own(x, "upsample nearest"), outH, outW); }
+
+    @Override public Tensor upsampleBilinear(Tensor x, int outH, int outW, boolean alignCorners) {
+        return maps.resize(own(x, "upsample bilinear"), outH, outW, alignCorners, false);
+    }
+
+    @Override public Tensor resizeBicubic(Tensor x, int outH, int outW, boolean alignCorners) {
+        return maps.resize(own(x, "resize bicubic"), outH, outW, alignCorners, true);
+    }
+
+    @Override public Tensor pad(Tensor x, int top, int bottom, int left, int right) { return maps.pad(own(x, "pad"), top, bottom, left, right); }
+
+    // ---- added for Stable Diffusion -------------------------------------------------------
+
+    @Override public Tensor exp(Tensor x) { return unary("activation", "exponential", "exp", x); }
+
+    @Override public Tensor clamp(Tensor x, float lo, float hi) {
+        ClTensor cx = own(x, "clamp");
+        if (!(lo <= hi)) throw new IllegalArgumentException("clamp: the range [" + lo + ", " + hi + "] is empty");
+        ClTensor y = output(cx.shape());
+        ctx.run(ctx.kernel("activation", "clamp_range"), new long[] {cx.numel()}, null, y, cx, cx.dtypeCode(), lo, hi);
         return y;
     }
 
-    // ---- not yet: the full OpenCL backend is a later issue ------------------------------
 
-    private static UnsupportedOperationException later(String op) {
+    /** What a kernel does not cover yet (relPosAttention's head size is bounded by a private array). */
+    static UnsupportedOperationException later(String op) {
         return new UnsupportedOperationException("opencl backend: " + op
                 + " is not implemented yet (the full OpenCL backend is a later issue)");
     }
 
-    @Override public Tensor layerNorm(Tensor x, Tensor weight, Tensor bias, float eps) { throw later("layerNorm"); }
-
-    @Override public Tensor rmsNorm(Tensor x, Tensor weight, float eps) { throw later("rmsNorm"); }
-    @Override public Tensor groupNorm(Tensor x, int groups, Tensor weight, Tensor bias, float eps) { throw later("groupNorm"); }
-    @Override public Tensor gelu(Tensor x) { throw later("gelu"); }
-    @Override public Tensor geluTanh(Tensor x) { throw later("geluTanh"); }
-    @Override public Tensor quickGelu(Tensor x) { throw later("quickGelu"); }
-    @Override public Tensor silu(Tensor x) { throw later("silu"); }
-    @Override public Tensor swiglu(Tensor gate, Tensor up) { throw later("swiglu"); }
-    @Override public Tensor rope(Tensor x, int heads, int pos0, float theta) { throw later("rope"); }
-    @Override public Tensor attention(Tensor q, Tensor k, Tensor v, int keys, int heads, int kvHeads, float scale,
-                                      boolean causal, float[] probs) { throw later("attention"); }
-    @Override public Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int stride, int padding) { throw later("conv2d"); }
-    @Override public Tensor convTranspose2x2(Tensor x, Tensor weight, Tensor bias) { throw later("convTranspose2x2"); }
-    @Override public Tensor upsampleNearest(Tensor x, int outH, int outW) { throw later("upsampleNearest"); }
-    @Override public Tensor upsampleBilinear(Tensor x, int outH, int outW, boolean alignCorners) { throw later("upsampleBilinear"); }
-    @Override public Tensor resizeBicubic(Tensor x, int outH, int outW, boolean alignCorners) { throw later("resizeBicubic"); }
-
-    @Override public Tensor exp(Tensor x) { throw later("exp"); }
-    @Override public Tensor clamp(Tensor x, float lo, float hi) { throw later("clamp"); }
-    @Override public Tensor pad(Tensor x, int top, int bottom, int left, int right) { throw later("pad"); }
-
     @Override public void close() { ctx.close(); }
-
-    // ---- added for SAM: later ------------------------------------------------------------
-
-
-
-
-
 }

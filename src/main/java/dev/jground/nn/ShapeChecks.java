@@ -93,4 +93,25 @@ final class ShapeChecks {
         return width / (3 * heads);
     }
 
+
+    /**
+     * Backend.attention's rules for q [.., H*d] and k, v [>= keys, Hkv*d] (k and v alike), and a
+     * probability buffer of at least [H, Tq, keys]: returns the head size d.
+     */
+    static int attention(int[] q, int[] k, int[] v, int keys, int heads, int kvHeads, boolean causal, float[] probs) {
+        int width = Shapes.last(q), tq = Shapes.rows(q);
+        if (tq < 1 || keys < 1 || keys > Shapes.rows(k))
+            throw new IllegalArgumentException("attention: " + tq + " queries, " + keys + " keys asked of " + Shapes.str(k));
+        if (heads < 1 || kvHeads < 1 || heads % kvHeads != 0 || width % heads != 0)
+            throw new IllegalArgumentException("attention: " + heads + " heads, " + kvHeads + " kv heads, width " + width);
+        int headDim = width / heads;
+        if (Shapes.last(k) != kvHeads * headDim || !Arrays.equals(k, v))
+            throw new IllegalArgumentException("attention: q " + Shapes.str(q) + ", k " + Shapes.str(k) + ", v " + Shapes.str(v)
+                    + " do not fit " + heads + "/" + kvHeads + " heads of " + headDim);
+        if (causal && tq > keys)
+            throw new IllegalArgumentException("attention: causal with " + tq + " queries but only " + keys + " keys");
+        if (probs != null && probs.length < (long) heads * tq * keys)
+            throw new IllegalArgumentException("attention: probability buffer holds " + probs.length + ", needs " + (long) heads * tq * keys);
+        return headDim;
+    }
 }

@@ -3,8 +3,12 @@ package dev.jground.cli;
 import dev.jground.io.SafeTensorsFile;
 import dev.jground.io.SafeTensorsWriter;
 import dev.jground.tensor.TensorView;
+import dev.jground.nn.OpenCl;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,6 +43,25 @@ class VerifyTest {
         for (String o : List.of("out.pixel_values", "out.latents_noisy", "out.encoder_hidden_states", "out.up_ft.3", "out.visual_features"))
             assertTrue(out.contains(String.format("%-40s PASS", o)), out);
         assertTrue(out.endsWith("23 passed, 0 failed, 0 skipped\n"), out);
+    }
+
+    /**
+     * Issue 8's promise: every golden case passes on OpenCL, the same tolerances as on the CPU
+     * (PoCL here and in CI; without a runtime skipped, except under CI, where that is a failure).
+     */
+    @ParameterizedTest @ValueSource(strings = {"clip-vision-tiny", "llava-tiny", "sam-tiny", "sam-tiny-f16", "unet-tiny",
+            "vae-encoder-tiny", "difflmm-encoder-tiny"})
+    void everyCasePassesOnOpenCl(String name) {
+        try {
+            OpenCl.devices();
+        } catch (OpenCl.NoRuntimeException e) {
+            if (System.getenv("CI") != null) throw new AssertionError("CI is set, so OpenCL must be installed: " + e.getMessage(), e);
+            Assumptions.abort("skipped, " + e.getMessage());
+        }
+        String out = MainTest.run(0, "verify", GOLDEN.resolve(name).toString(), "--backend", "opencl")[0];
+        assertTrue(out.startsWith("case " + name + ": ") && out.contains(" on opencl:"), out);
+        assertFalse(out.contains("FAIL") || out.contains("SKIP"), out);
+        assertTrue(out.matches("(?s).*\\n[1-9][0-9]* passed, 0 failed, 0 skipped\\n"), out);
     }
 
     /** Every kind jground detects has a runner; a config it cannot place is refused in one line, before any output. */

@@ -243,20 +243,11 @@ public abstract class BackendContractTest {
         assertSoftmax(x, 7, b.download(y));
     }
 
-    // ---- added for SAM (a backend that does not have an op yet skips its test) -----------
-
-    private static <T> T implemented(java.util.function.Supplier<T> op) {
-        try {
-            return op.get();
-        } catch (UnsupportedOperationException e) {
-            org.junit.jupiter.api.Assumptions.abort("skipped, " + e.getMessage());
-            throw e;
-        }
-    }
+    // ---- added for SAM -----------------------------------------------------------------
 
     @Test void reluZeroesNegativesOnly() {
         float[] x = random(new Random(11), 257, 2);
-        float[] got = b.download(implemented(() -> b.relu(b.upload(x, 1, 257))));
+        float[] got = b.download(b.relu(b.upload(x, 1, 257)));
         for (int i = 0; i < x.length; i++) assertEquals(Math.max(x[i], 0f), got[i], "element " + i);
     }
 
@@ -265,7 +256,7 @@ public abstract class BackendContractTest {
         Random rnd = new Random(c * 7 + h);
         int hw = h * w;
         float[] x = random(rnd, c * hw, 3), weight = random(rnd, c, 1), bias = random(rnd, c, 1);
-        float[] got = b.download(implemented(() -> b.layerNorm2d(b.upload(x, c, h, w), b.upload(weight, c), b.upload(bias, c), 1e-6f)));
+        float[] got = b.download(b.layerNorm2d(b.upload(x, c, h, w), b.upload(weight, c), b.upload(bias, c), 1e-6f));
         for (int p = 0; p < hw; p++) {
             double mean = 0, var = 0;
             for (int ch = 0; ch < c; ch++) mean += x[ch * hw + p];
@@ -288,7 +279,7 @@ public abstract class BackendContractTest {
         int h = 7, w = 5, c = 3, win = 3;
         float[] x = new float[h * w * c];
         for (int i = 0; i < x.length; i++) x[i] = i + 1;
-        Tensor windows = implemented(() -> b.windowPartition(b.upload(x, h, w, c), win));
+        Tensor windows = b.windowPartition(b.upload(x, h, w, c), win);
         assertArrayEquals(new int[] {6, 9, 3}, windows.shape());
         float[] got = b.download(windows);
         // window (1, 1) = rows 3..5, columns 3..5: its token (2, 1) is (5, 4); its token (0, 2) is column 5, padding
@@ -305,7 +296,7 @@ public abstract class BackendContractTest {
     @Test void cropTakesARegionOfEveryChannel() {
         float[] x = new float[2 * 4 * 5];
         for (int i = 0; i < x.length; i++) x[i] = i;
-        Tensor y = implemented(() -> b.crop(b.upload(x, 2, 4, 5), 1, 2, 3, 2));
+        Tensor y = b.crop(b.upload(x, 2, 4, 5), 1, 2, 3, 2);
         assertArrayEquals(new int[] {2, 3, 2}, y.shape());
         assertArrayEquals(new float[] {7, 8, 12, 13, 17, 18, 27, 28, 32, 33, 37, 38}, b.download(y));
         assertThrows(IllegalArgumentException.class, () -> b.crop(b.upload(x, 2, 4, 5), 2, 0, 3, 5));
@@ -351,14 +342,28 @@ public abstract class BackendContractTest {
         float scale = (float) Math.pow(d, -0.5);
         float[] qkv = random(rnd, h * w * row, 1), rh = random(rnd, (2 * size - 1) * d, 0.5f), rw = random(rnd, (2 * size - 1) * d, 0.5f);
         float[] pad = withPad ? random(rnd, row, 1) : null;
-        Tensor y = implemented(() -> b.relPosAttention(b.upload(qkv, h, w, row), heads, size, scale,
-                b.upload(rh, 2 * size - 1, d), b.upload(rw, 2 * size - 1, d), pad == null ? null : b.upload(pad, row)));
+        Tensor y = b.relPosAttention(b.upload(qkv, h, w, row), heads, size, scale,
+                b.upload(rh, 2 * size - 1, d), b.upload(rw, 2 * size - 1, d), pad == null ? null : b.upload(pad, row));
         assertArrayEquals(new int[] {h, w, width}, y.shape());
         double[] want = windowAttentionTwin(qkv, h, w, size, heads, d, scale, rh, rw, pad);
         float[] got = b.download(y);
         for (int i = 0; i < want.length; i++) assertEquals(want[i], got[i], 2e-5 + 2e-5 * Math.abs(want[i]), "element " + i);
         assertThrows(IllegalArgumentException.class, () -> b.relPosAttention(b.upload(qkv, h * w, row), heads, size, scale,
                 b.upload(rh, 2 * size - 1, d), b.upload(rw, 2 * size - 1, d), null));
+    }
+
+    // ---- added for Stable Diffusion (their kernels are tested against twins in kernel/) -----
+
+    @Test void padClampAndExp() {
+        Tensor x = b.upload(new float[] {1, -2, 3, -40, 5, 60}, 1, 2, 3);
+        Tensor p = b.pad(x, 0, 1, 0, 1);
+        assertArrayEquals(new int[] {1, 3, 4}, p.shape());
+        assertArrayEquals(new float[] {1, -2, 3, 0, -40, 5, 60, 0, 0, 0, 0, 0}, b.download(p));
+        assertArrayEquals(new float[] {1, -2, 3, -30, 5, 20}, b.download(b.clamp(x, -30, 20)));
+        assertArrayEquals(new float[] {(float) Math.E, (float) Math.exp(-2), (float) Math.exp(3)},
+                java.util.Arrays.copyOf(b.download(b.exp(x)), 3), 1e-5f);
+        var e = assertThrows(IllegalArgumentException.class, () -> b.pad(b.upload(new float[4], 2, 2), 0, 1, 0, 1));
+        assertTrue(e.getMessage().startsWith("pad: input F32 [2, 2] is not [C, H, W]"), e.getMessage());
     }
 
     // ---- scalar twins and helpers ------------------------------------------------------

@@ -65,6 +65,30 @@ class OpenClBackendTest extends BackendContractTest {
         assertArrayEquals(want, got, 1e-4f);
     }
 
+    @Test void aDecoderLayerStaysOnTheDeviceAndOnlyTheRecordedProbabilitiesComeBack() {
+        Random rnd = new Random(4);
+        int t = 5, heads = 2, d = 8, width = heads * d;
+        Tensor x = b.upload(random(rnd, t * width, 1), t, width);
+        Tensor norm = b.weight(vector(DType.F16, rnd, width, 1).view());
+        Tensor wq = b.weight(weights(DType.F16, rnd, width, width, 0.3f).view());
+        Tensor wk = b.weight(weights(DType.BF16, rnd, width, width, 0.3f).view());
+        b.rope(x, heads, 0, 1e4f);   // rope's frequency table is uploaded on first use, once per head size and theta
+
+        ClContext.Transfers before = cl().stats();
+        Tensor h = b.rmsNorm(x, norm, 1e-6f);
+        Tensor q = b.rope(b.matmul(h, wq, null), heads, 3, 1e4f), k = b.rope(b.matmul(h, wk, null), heads, 3, 1e4f);
+        float[] probs = new float[heads * t * t];
+        Tensor y = b.add(x, b.swiglu(b.attention(q, k, h, t, heads, heads, 0.35f, true, probs), b.gelu(h)));
+        ClContext.Transfers after = cl().stats();
+
+        assertEquals(0, after.uploads() - before.uploads(), "no op uploads anything");
+        assertEquals(1, after.downloads() - before.downloads(), "the probabilities, once");
+        assertEquals((long) heads * t * t * Float.BYTES, after.downloadBytes() - before.downloadBytes());
+        assertEquals(1f, probs[0], 0f, "the first query sees only the first key");
+        assertEquals(0f, probs[1], "and no later one");
+        assertEquals(t * width, b.download(y).length);
+    }
+
     @Test void addReadsASixteenBitRowWithoutConverting() {
         Random rnd = new Random(2);
         float[] x = random(rnd, 3 * 7, 1);
@@ -82,10 +106,12 @@ class OpenClBackendTest extends BackendContractTest {
         r.close();
     }
 
-    @Test void otherOpsSayTheyComeLater() {
-        Tensor x = b.upload(new float[4], 2, 2);
-        var e = assertThrows(UnsupportedOperationException.class, () -> b.rmsNorm(x, x, 1e-6f));
-        assertEquals("opencl backend: rmsNorm is not implemented yet (the full OpenCL backend is a later issue)", e.getMessage());
+    @Test void aHeadTooLargeForRelPosAttentionSaysItComesLater() {
+        int d = 129;
+        Tensor qkv = b.upload(new float[3 * d], 1, 1, 3 * d), table = b.upload(new float[d], 1, d);
+        var e = assertThrows(UnsupportedOperationException.class, () -> b.relPosAttention(qkv, 1, 1, 1f, table, table, null));
+        assertEquals("opencl backend: relPosAttention with head size 129 > 128 is not implemented yet (the full OpenCL backend is a later issue)",
+                e.getMessage());
     }
 
     @Test void aTensorFromElsewhereIsRejected() {

@@ -37,3 +37,32 @@ kernel void rel_pos_attention(global float *out, global const void *qkv, int qdt
     size_t oo = (size_t) token * width + hd * d;
     for (int c = 0; c < d; c++) out[oo + c] = acc[c] / l;
 }
+
+// Scaled dot-product attention (Backend.attention) in three steps: these scores, softmax.cl's
+// softmax over each row of them in place, then attention_output. s [heads, tq, tk] = q·k scale,
+// -inf where the causal mask hides key j from query i (j > tk - tq + i), so its probability is
+// exactly 0. q [tq, heads d], k and v rows of kvHeads d; query head h reads kv head h / group.
+// Global (tk, tq, heads).
+kernel void attention_scores(global float *s, global const void *q, int qdt, global const void *k, int kdt,
+                             int tq, int tk, int heads, int kvHeads, int d, float scale, int causal) {
+    int j = get_global_id(0), i = get_global_id(1), h = get_global_id(2);
+    size_t so = ((size_t) h * tq + i) * tk + j;
+    if (causal && j > tk - tq + i) {
+        s[so] = -INFINITY;
+        return;
+    }
+    size_t qo = ((size_t) i * heads + h) * d, ko = ((size_t) j * kvHeads + h / (heads / kvHeads)) * d;
+    float dot = 0.0f;
+    for (int c = 0; c < d; c++) dot += ld(q, qdt, qo + c) * ld(k, kdt, ko + c);
+    s[so] = dot * scale;
+}
+
+// y [tq, heads d]: y[i, h d + c] = sum over j < tk of p[h, i, j] v[j, kvh d + c]. Global (d, tq, heads).
+kernel void attention_output(global float *y, global const float *p, global const void *v, int vdt,
+                             int tq, int tk, int heads, int kvHeads, int d) {
+    int c = get_global_id(0), i = get_global_id(1), h = get_global_id(2);
+    size_t po = ((size_t) h * tq + i) * tk, vo = (size_t) (h / (heads / kvHeads)) * d + c, stride = (size_t) kvHeads * d;
+    float acc = 0.0f;
+    for (int j = 0; j < tk; j++) acc += p[po + j] * ld(v, vdt, vo + j * stride);
+    y[((size_t) i * heads + h) * d + c] = acc;
+}

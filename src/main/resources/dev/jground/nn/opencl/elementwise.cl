@@ -88,3 +88,12 @@ kernel void layer_norm_2d(global float *y, global const void *x, int xdt, global
         y[(size_t) ch * spatial + p] = v;
     }
 }
+
+// F.pad of x [c, h, w] with zeros: y [c, top + h + bottom, left + w + right]
+kernel void pad(global float *y, global const void *x, int xdt, int h, int w, int top, int left, int oh, int ow) {
+    size_t o = get_global_id(0);
+    int ox = o % ow;
+    size_t t = o / ow;
+    int oy = t % oh, ch = t / oh, sy = oy - top, sx = ox - left;
+    y[o] = (sy >= 0 && sy < h && sx >= 0 && sx < w) ? ld(x, xdt, ((size_t) ch * h + sy) * w + sx) : 0.0f;
+}
