@@ -2,12 +2,15 @@ package dev.jground.cli;
 
 import dev.jground.nn.ClDevice;
 import dev.jground.nn.OpenCl;
+import dev.jground.nn.OpenClTests;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -41,6 +44,39 @@ class DevicesTest {
             assertTrue(run.out().contains("#" + d.index() + "  " + d.name()), run.out());
             assertTrue(run.out().contains(d.computeUnits() + " compute units"), run.out());
         }
+    }
+
+    /**
+     * Every verb that runs a model takes --backend opencl --device N, and a device past the last
+     * is one line saying how many there are, before any model loads.
+     */
+    @Test void everyModelVerbTakesADeviceAndRefusesOneOutOfRange(@TempDir Path tmp) throws Exception {
+        int count = OpenClTests.devicesOrSkip().size();
+        String image = "weights/demo/scene.png", llava = "weights/demo/llava", sam = "weights/demo/sam";
+        Path data = EvalTest.dataset(tmp).getParent();
+        List<List<String>> verbs = List.of(
+                List.of("verify", "src/test/resources/golden/llava-tiny"),
+                List.of("chat", "--model", llava, "--image", image),
+                List.of("ground", "--image", image, "--out", tmp.resolve("g").toString()),
+                List.of("eval", "--annotations", data.resolve("shapes.json").toString(), "--images", data.resolve("images").toString(),
+                        "--out", tmp.resolve("report.json").toString()),
+                List.of("segment", "--sam", sam, "--image", image, "--point", "10,10", "--out", tmp.resolve("m.png").toString()),
+                List.of("bench", "llava", "--model", llava),
+                List.of("bench", "sam", "--sam", sam),
+                List.of("bench", "unet", "--unet", "src/test/resources/golden/unet-tiny"),
+                List.of("bench", "vae", "--vae", "src/test/resources/golden/vae-encoder-tiny"));
+        for (List<String> verb : verbs) {
+            List<String> args = new java.util.ArrayList<>(verb);
+            args.addAll(List.of("--backend", "opencl", "--device", String.valueOf(count)));
+            String err = MainTest.run(2, args.toArray(String[]::new))[1];
+            String last = err.strip().lines().reduce((a, b) -> b).orElse("");
+            assertEquals("jground " + verb.getFirst() + ": --device " + count + ": there are " + count + " OpenCL devices (0.."
+                    + (count - 1) + "); run 'jground devices' to list them", last, String.join(" ", verb));
+            assertTrue(Main.USAGE.contains(verb.get(verb.getFirst().equals("bench") ? 1 : 0) + " "), verb.toString());
+        }
+        // and the usage names --device with every --backend
+        assertEquals(Main.USAGE.split("--backend cpu\\|opencl", -1).length - 1,
+                Main.USAGE.split("--backend cpu\\|opencl \\[--device N]", -1).length - 1, Main.USAGE);
     }
 
     @Test void anUnexpectedArgumentIsAUsageError() {
