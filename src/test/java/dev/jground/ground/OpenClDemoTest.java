@@ -3,6 +3,8 @@ package dev.jground.ground;
 import dev.jground.image.ImageFiles;
 import dev.jground.image.RgbImage;
 import dev.jground.io.Checkpoint;
+import dev.jground.io.SafeTensorsFile;
+import dev.jground.io.TensorSpec;
 import dev.jground.io.config.SamConfig;
 import dev.jground.io.JsonObject;
 import dev.jground.model.llama.KvCache;
@@ -72,6 +74,112 @@ class OpenClDemoTest {
             }
             assertTrue(area > 0, what + ": an empty mask proves nothing");
             assertTrue(differ <= area / 1000, what + ": " + differ + " of the mask's " + area + " pixels differ");
+        }
+    }
+    /**
+     * One prompt pass and one decode step of the demo LLaVA on OpenCL: the image goes up once,
+     * the KV cache and activations stay on the device, and what comes back is the logits [V]
+     * and, per layer, the recorder's row [heads, keys] of the newest query. Sizes from config.json.
+     */
+    @Test void aDecodeStepUploadsNothingAndBringsBackTheLogitsAndTheRecordersRows() throws Exception {
+        JsonObject config = JsonObject.parse(LLAVA.resolve("config.json")), text = config.object("text_config");
+        int layers = text.integer("num_hidden_layers", -1), heads = text.integer("num_attention_heads", -1);
+        int vocab = text.integer("vocab_size", -1), imageToken = config.integer("image_token_index", -1);
+        int size = config.object("vision_config").integer("image_size", -1);
+        try (OpenClBackend b = OpenClTests.openOrSkip(); LlavaModels.Loaded loaded = LlavaModels.open(LLAVA, b, true)) {
+            LlavaModel llava = loaded.model();
+            LlamaForCausalLM lm = llava.languageModel();
+            int[] ids = ImagePrompt.ids(ImagePrompt.loadTokenizer(LLAVA.resolve("tokenizer.json"), imageToken),
+                    ChatTemplate.LLAVA_V1.prompt("Describe the image in detail."), imageToken);
+            int imageAt = java.util.stream.IntStream.range(0, ids.length).filter(i -> ids[i] == imageToken).findFirst().orElseThrow();
+            int patches = config.integer("image_seq_length", -1), t = ids.length - 1 + patches;
+            float[] pixels = loaded.processor().preprocess(ImageFiles.read(SCENE)).pixelValues();
+
+            ClContext.Transfers s0 = b.stats();
+            Tensor embeds = llava.inputsEmbeds(b, ids, llava.imageFeatures(b, b.upload(pixels, 3, size, size)));
+            ClContext.Transfers s1 = b.stats();
+            assertEquals(1, s1.uploads() - s0.uploads(), "the pixels, and nothing else, for the vision tower and projector");
+            assertEquals(3L * size * size * Float.BYTES, s1.uploadBytes() - s0.uploadBytes());
+            assertEquals(0, s1.downloads() - s0.downloads());
+
+            VisualAttention recorder = VisualAttention.allHeads(imageAt, patches, layers, heads);
+            KvCache cache = lm.newCache(b, t + 1);
+            float[] logits = b.download(lm.forward(b, embeds, cache, recorder, false, null));
+            ClContext.Transfers s2 = b.stats();
+            assertEquals(1, s2.uploads() - s1.uploads(), "rope's inverse frequencies, once per head size");
+            assertEquals(layers + 1, s2.downloads() - s1.downloads(), "a row per head and layer, then the logits");
+            assertEquals(((long) layers * heads * t + vocab) * Float.BYTES, s2.downloadBytes() - s1.downloadBytes(),
+                    "the prompt's last query only, not [heads, T, T] per layer");
+
+            int token = 0;
+            for (int i = 1; i < logits.length; i++) if (logits[i] > logits[token]) token = i;
+            b.download(lm.forward(b, lm.embed(b, new int[] {token}), cache, recorder, false, null));
+            ClContext.Transfers s3 = b.stats();
+            assertEquals(0, s3.uploads() - s2.uploads(), "the token id is a kernel argument; the cache is on the device");
+            assertEquals(layers + 1, s3.downloads() - s2.downloads());
+            assertEquals(((long) layers * heads * (t + 1) + vocab) * Float.BYTES, s3.downloadBytes() - s2.downloadBytes());
+            assertEquals(2, recorder.maps().size());
+        }
+    }
+
+    /**
+     * SAM on OpenCL: the image goes up once; a point prompt uploads its Fourier features (the
+     * point and SAM's padding point) and brings back the IoU scores and the masks at the image's size.
+     */
+    @Test void aSamPromptUploadsItsPointAndBringsBackScoresAndMasks() throws Exception {
+        JsonObject config = JsonObject.parse(SAM.resolve("config.json"));
+        int size = config.object("vision_config").integer("image_size", -1);
+        int channels = 2 * config.object("vision_config").integer("num_pos_feats", -1);
+        int outputs = config.object("mask_decoder_config").integer("num_multimask_outputs", -1);
+        RgbImage scene = ImageFiles.read(SCENE);
+        try (OpenClBackend b = OpenClTests.openOrSkip(); Checkpoint weights = Checkpoint.open(SAM)) {
+            SamPredictor sam = new SamPredictor(new SamModel(weights, b, SamConfig.parse(config)), b);
+            ClContext.Transfers s0 = b.stats();
+            sam.setImage(scene);
+            ClContext.Transfers s1 = b.stats();
+            assertEquals(1, s1.uploads() - s0.uploads());
+            assertEquals(3L * size * size * Float.BYTES, s1.uploadBytes() - s0.uploadBytes());
+            assertEquals(0, s1.downloads() - s0.downloads(), "the embedding stays on the device");
+
+            sam.predict(new float[] {60, 80}, new int[] {1}, null, null, true);   // the first also makes the dense positional grid, once
+            ClContext.Transfers s2 = b.stats();
+            SamPredictor.Prediction p = sam.predict(new float[] {170, 40}, new int[] {1}, null, null, true);
+            ClContext.Transfers s3 = b.stats();
+            assertEquals(outputs, p.count());
+            assertEquals(1, s3.uploads() - s2.uploads());
+            assertEquals(2L * channels * Float.BYTES, s3.uploadBytes() - s2.uploadBytes());
+            assertEquals(2, s3.downloads() - s2.downloads(), "the IoU head, then the masks");
+            assertEquals((outputs + 1L + (long) outputs * scene.width() * scene.height()) * Float.BYTES,
+                    s3.downloadBytes() - s2.downloadBytes());
+        }
+    }
+
+    /**
+     * Weights go to the device once, in the file's dtype: the device holds exactly the bytes of
+     * the checkpoint's tensors (F16 stays two bytes an element). Every tensor is bound, the
+     * vision tower's last layer and post_layernorm too, though LLaVA reads the penultimate layer
+     * (the golden runner compares the whole tower).
+     */
+    @Test void weightsGoUpOnceInTheirStoredDtype() throws Exception {
+        long bytes = 0;
+        int tensors = 0;
+        try (SafeTensorsFile file = SafeTensorsFile.open(LLAVA.resolve("model.safetensors"))) {
+            for (String name : file.names()) {
+                TensorSpec spec = file.spec(name);
+                assertEquals(DType.F16, spec.dtype(), name);
+                assertEquals(2 * spec.numel(), file.tensor(name).data().byteSize(), name);
+                bytes += 2 * spec.numel();
+                tensors++;
+            }
+        }
+        try (OpenClBackend b = OpenClTests.openOrSkip()) {
+            ClContext.Transfers before = b.stats();
+            try (LlavaModels.Loaded loaded = LlavaModels.open(LLAVA, b, true)) {
+                ClContext.Transfers after = b.stats();
+                assertEquals(tensors, after.uploads() - before.uploads());
+                assertEquals(bytes, after.uploadBytes() - before.uploadBytes());
+                assertEquals(0, after.downloads() - before.downloads());
+            }
         }
     }
 }

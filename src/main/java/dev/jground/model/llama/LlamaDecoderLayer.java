@@ -18,8 +18,9 @@ final class LlamaDecoderLayer {
         mlp = new LlamaMlp(w.at("mlp"), c);
     }
 
-    Tensor forward(Backend b, Tensor x, KvCache cache, int layer, float[] probs) {
-        Tensor h = b.add(x, selfAttn.forward(b, inputLayernorm.forward(b, x), cache, layer, probs));
+    /** probs, when not null, receives the attention probabilities of the last {@code queries} queries [heads, queries, keys]. */
+    Tensor forward(Backend b, Tensor x, KvCache cache, int layer, float[] probs, int queries) {
+        Tensor h = b.add(x, selfAttn.forward(b, inputLayernorm.forward(b, x), cache, layer, probs, queries));
         return b.add(h, mlp.forward(b, postAttentionLayernorm.forward(b, h)));
     }
 

@@ -59,9 +59,10 @@ public final class LlamaForCausalLM {
         for (int l = 0; l < layers.size(); l++) {
             if (hiddenStates != null) hiddenStates.add(x);
             LlamaDecoderLayer layer = layers.get(l);
-            float[] probs = recorder == null ? null : new float[layer.heads() * t * keys];
-            x = layer.forward(b, x, cache, l, probs);
-            if (recorder != null) recorder.layer(l, probs, layer.heads(), t, keys);
+            int queries = recorder == null ? 0 : recorder.everyQuery() ? t : 1;
+            float[] probs = recorder == null ? null : new float[layer.heads() * queries * keys];
+            x = layer.forward(b, x, cache, l, probs, queries);
+            if (recorder != null) recorder.layer(l, probs, layer.heads(), queries, keys);
         }
         cache.advance(t);
         x = norm.forward(b, x);
