@@ -79,6 +79,32 @@ class DevicesTest {
                 Main.USAGE.split("--backend cpu\\|opencl \\[--device N]", -1).length - 1, Main.USAGE);
     }
 
+    /**
+     * Without an OpenCL library (LWJGL told to load one that does not exist, in a fresh JVM: the
+     * library loads once per process) devices and a model verb on --backend opencl each fail
+     * with one line that says what to install.
+     */
+    @Test void aMissingRuntimeIsOneLineSayingWhatToInstall() throws Exception {
+        for (List<String> args : List.of(List.of("devices"),
+                List.of("verify", "src/test/resources/golden/llava-tiny", "--backend", "opencl", "--device", "0"))) {
+            List<String> command = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",   // as the jground script runs it
+                    "-cp", System.getProperty("java.class.path"), "-Dorg.lwjgl.opencl.libname=/nonexistent/libOpenCL.so.1",
+                    "dev.jground.cli.Main"));
+            command.addAll(args);
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(2, p.waitFor(), out);
+            // the JVM's own warnings (incubator module, LWJGL's sun.misc.Unsafe) are not ours
+            List<String> lines = out.strip().lines().filter(l -> !l.startsWith("WARNING: ")).toList();
+            assertEquals(1, lines.size(), out);
+            assertTrue(lines.getFirst().startsWith("jground " + args.getFirst() + ": no OpenCL runtime found (could not load "
+                    + "/nonexistent/libOpenCL.so.1"), out);
+            assertTrue(lines.getFirst().endsWith("install an ICD such as pocl-opencl-icd (Debian/Ubuntu, with ocl-icd-libopencl1)"
+                    + " or your GPU vendor's OpenCL driver"), out);
+        }
+    }
+
     @Test void anUnexpectedArgumentIsAUsageError() {
         Run run = devices("--bogus");
         assertEquals(2, run.code());
