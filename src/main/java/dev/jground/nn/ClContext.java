@@ -1,6 +1,7 @@
 package dev.jground.nn;
 
 import org.lwjgl.PointerBuffer;
+import org.lwjgl.opencl.CLMemObjectDestructorCallback;
 import org.lwjgl.system.MemoryStack;
 
 import java.io.IOException;
@@ -14,6 +15,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.lwjgl.opencl.CL10.*;
+import static org.lwjgl.opencl.CL11.clSetMemObjectDestructorCallback;
 import static org.lwjgl.system.MemoryUtil.memAddress;
 
 /**
@@ -34,6 +36,13 @@ public final class ClContext implements AutoCloseable {
     private final AtomicLong uploads = new AtomicLong(), uploadBytes = new AtomicLong();
     private final AtomicLong downloads = new AtomicLong(), downloadBytes = new AtomicLong();
     private final AtomicLong built = new AtomicLong();
+    private final AtomicLong resident = new AtomicLong();
+    /**
+     * The runtime calls it when a buffer is really freed (its last reference dropped and its
+     * last queued kernel done), with the buffer's size as user data. Never freed itself: a
+     * buffer may outlive the context's close.
+     */
+    private final CLMemObjectDestructorCallback freed = CLMemObjectDestructorCallback.create((mem, bytes) -> resident.addAndGet(-bytes));
     private boolean closed;
 
     private ClContext(ClDevice device) {
@@ -57,6 +66,13 @@ public final class ClContext implements AutoCloseable {
     public Transfers transfers() {
         return new Transfers(uploads.get(), uploadBytes.get(), downloads.get(), downloadBytes.get());
     }
+
+    /**
+     * Bytes of the buffers this context holds now: weights, caches, activations not yet freed.
+     * A tensor's buffer is freed once its last handle (it and its reshapes) is closed or garbage
+     * collected and the kernels queued on it are done.
+     */
+    public long residentBytes() { return resident.get(); }
 
     /** Programs compiled so far: each kernel source once per context, whatever number of kernels it holds. */
     public long programsBuilt() { return built.get(); }
@@ -147,6 +163,7 @@ public final class ClContext implements AutoCloseable {
             ClException.check(err.get(0), "clCreateBuffer of " + size + " bytes on " + device.name());
             uploads.incrementAndGet();
             uploadBytes.addAndGet(bytes.byteSize());
+            track(mem, size);
             return mem;
         }
     }
@@ -158,8 +175,15 @@ public final class ClContext implements AutoCloseable {
             var err = s.mallocInt(1);
             long mem = clCreateBuffer(context, CL_MEM_READ_WRITE, Math.max(bytes, 4), err);
             ClException.check(err.get(0), "clCreateBuffer of " + bytes + " bytes on " + device.name());
+            track(mem, Math.max(bytes, 4));
             return mem;
         }
+    }
+
+    /** Counts the buffer as resident until the runtime says it is freed (OpenCL 1.1's destructor callback). */
+    private void track(long mem, long bytes) {
+        resident.addAndGet(bytes);
+        ClException.check(clSetMemObjectDestructorCallback(mem, freed, bytes), "clSetMemObjectDestructorCallback on " + device.name());
     }
 
     /** Copies a whole buffer into {@code dst} after every op queued before it (one counted download). */

@@ -174,8 +174,10 @@ class OpenClDemoTest {
         }
         try (OpenClBackend b = OpenClTests.openOrSkip()) {
             ClContext.Transfers before = b.stats();
+            long resident = b.context().residentBytes();
             try (LlavaModels.Loaded loaded = LlavaModels.open(LLAVA, b, true)) {
                 ClContext.Transfers after = b.stats();
+                assertEquals(bytes, b.context().residentBytes() - resident, "the device holds the file's bytes, no widened copy");
                 assertEquals(tensors, after.uploads() - before.uploads());
                 assertEquals(bytes, after.uploadBytes() - before.uploadBytes());
                 assertEquals(0, after.downloads() - before.downloads());

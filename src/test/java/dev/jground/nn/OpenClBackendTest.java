@@ -91,6 +91,27 @@ class OpenClBackendTest extends BackendContractTest {
         r.close();
     }
 
+    @Test void aBufferCountsAsResidentUntilItsLastHandleCloses() {
+        // a context of its own: the shared one's earlier tensors may be collected meanwhile
+        try (OpenClBackend cl = OpenClTests.openOrSkip()) {
+            ClContext ctx = cl.context();
+            assertEquals(0, ctx.residentBytes());
+            Tensor t = cl.upload(new float[100], 4, 25);
+            assertEquals(400, ctx.residentBytes());
+            Tensor r = cl.reshape(t, 100);
+            assertEquals(400, ctx.residentBytes(), "a reshape shares the buffer");
+            Tensor y = cl.scale(r, 2f);
+            assertEquals(800, ctx.residentBytes(), "an op's output is a new buffer");
+            t.close();
+            ctx.finish();
+            assertEquals(800, ctx.residentBytes(), "the reshape still holds it");
+            r.close();
+            y.close();
+            ctx.finish();   // the runtime frees a buffer once the kernels queued on it are done
+            assertEquals(0, ctx.residentBytes());
+        }
+    }
+
     @Test void aHeadTooLargeForRelPosAttentionSaysItComesLater() {
         int d = 129;
         Tensor qkv = b.upload(new float[3 * d], 1, 1, 3 * d), table = b.upload(new float[d], 1, d);
