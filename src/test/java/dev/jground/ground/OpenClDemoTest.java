@@ -103,8 +103,18 @@ class OpenClDemoTest {
             assertEquals(0, s1.downloads() - s0.downloads());
 
             VisualAttention recorder = VisualAttention.allHeads(imageAt, patches, layers, heads);
+            long resident = b.context().residentBytes();
             KvCache cache = lm.newCache(b, t + 1);
-            float[] logits = b.download(lm.forward(b, embeds, cache, recorder, false, null));
+            Tensor out = lm.forward(b, embeds, cache, recorder, false, null);
+            float[] logits = b.download(out);
+            out.close();
+            b.context().finish();
+            // what the pass leaves on the device: the cache and rope's table, its intermediates freed
+            // as it went (at most: the collector may free older garbage meanwhile)
+            long kv = (long) layers * 2 * (t + 1) * text.integer("num_key_value_heads", -1) * text.integer("head_dim", -1) * Float.BYTES;
+            long rope = text.integer("head_dim", -1) / 2 * Float.BYTES;
+            assertTrue(b.context().residentBytes() - resident <= kv + rope,
+                    (b.context().residentBytes() - resident) + " bytes left on the device, the cache is " + kv);
             ClContext.Transfers s2 = b.stats();
             assertEquals(1, s2.uploads() - s1.uploads(), "rope's inverse frequencies, once per head size");
             assertEquals(layers + 1, s2.downloads() - s1.downloads(), "a row per head and layer, then the logits");

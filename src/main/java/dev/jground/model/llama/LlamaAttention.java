@@ -30,18 +30,20 @@ final class LlamaAttention {
      */
     Tensor forward(Backend b, Tensor x, KvCache cache, int layer, float[] probs, int queries) {
         int t = x.shape()[0], pos = cache.length(), keys = pos + t;
-        Tensor q = b.rope(qProj.forward(b, x), heads, pos, ropeTheta);
-        Tensor k = b.rope(kProj.forward(b, x), kvHeads, pos, ropeTheta);
-        cache.write(b, layer, k, vProj.forward(b, x));
+        Tensor qp = qProj.forward(b, x), kp = kProj.forward(b, x), v = vProj.forward(b, x);
+        Tensor q = b.rope(qp, heads, pos, ropeTheta), k = b.rope(kp, kvHeads, pos, ropeTheta);
+        cache.write(b, layer, k, v);
         boolean whole = probs == null || queries == t;
         Tensor y = b.attention(q, cache.keys(layer), cache.values(layer), keys, heads, kvHeads, scale, true, whole ? probs : null);
         if (!whole) {
             // the last query alone again (it sees every key, so the causal mask drops nothing): one
             // row per head comes back from a device instead of the prompt's [heads, T, keys]
-            b.attention(b.slice(q, t - 1, t), cache.keys(layer), cache.values(layer), keys, heads, kvHeads, scale, true, probs)
-                    .close();   // only the probabilities are wanted
+            Tensor last = b.slice(q, t - 1, t);
+            Tensor.close(last, b.attention(last, cache.keys(layer), cache.values(layer), keys, heads, kvHeads, scale, true, probs));
         }
-        return oProj.forward(b, y);
+        Tensor out = oProj.forward(b, y);
+        Tensor.close(qp, kp, v, q, k, y);   // the cache holds copies of k and v
+        return out;
     }
 
     int heads() { return heads; }
