@@ -96,8 +96,15 @@ class OpenClDemoTest {
             float[] pixels = loaded.processor().preprocess(ImageFiles.read(SCENE)).pixelValues();
 
             ClContext.Transfers s0 = b.stats();
-            Tensor embeds = llava.inputsEmbeds(b, ids, llava.imageFeatures(b, b.upload(pixels, 3, size, size)));
+            long resident0 = b.context().residentBytes();
+            Tensor pixelsIn = b.upload(pixels, 3, size, size), features = llava.imageFeatures(b, pixelsIn);
+            Tensor embeds = llava.inputsEmbeds(b, ids, features);
+            b.context().finish();
             ClContext.Transfers s1 = b.stats();
+            int width = text.integer("hidden_size", -1);
+            long kept = (3L * size * size + (long) patches * width + (long) t * width) * Float.BYTES;
+            assertTrue(b.context().residentBytes() - resident0 <= kept,
+                    (b.context().residentBytes() - resident0) + " bytes left on the device by the image encode; pixels, features and embeddings are " + kept);
             assertEquals(1, s1.uploads() - s0.uploads(), "the pixels, and nothing else, for the vision tower and projector");
             assertEquals(3L * size * size * Float.BYTES, s1.uploadBytes() - s0.uploadBytes());
             assertEquals(0, s1.downloads() - s0.downloads());
