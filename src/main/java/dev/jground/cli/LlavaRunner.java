@@ -62,7 +62,12 @@ final class LlavaRunner implements GoldenRunner {
         List<Tensor> hidden = new ArrayList<>();
         List<float[]> prefillProbs = new ArrayList<>();
         KvCache cache = lm.newCache(b, t);
-        Tensor logits = lm.forward(b, embeds, cache, (layer, probs, h, q, k) -> prefillProbs.add(probs), true, hidden);
+        AttentionRecorder every = new AttentionRecorder() {   // the golden holds the prefill's every row
+            @Override public void layer(int layer, float[] probs, int heads, int queries, int keys) { prefillProbs.add(probs); }
+
+            @Override public boolean everyQuery() { return true; }
+        };
+        Tensor logits = lm.forward(b, embeds, cache, every, true, hidden);
         for (int i = 0; i < hidden.size(); i++) put(out, b, "out.prefill_hidden_states." + i, hidden.get(i));
         for (int i = 0; i < layers; i++)
             out.put("out.prefill_attentions." + i, TensorView.of("out.prefill_attentions." + i, prefillProbs.get(i), heads, t, t));

@@ -1,6 +1,7 @@
 package dev.jground.nn;
 
 import org.lwjgl.PointerBuffer;
+import org.lwjgl.opencl.CLMemObjectDestructorCallback;
 import org.lwjgl.system.MemoryStack;
 
 import java.io.IOException;
@@ -9,12 +10,12 @@ import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.lwjgl.opencl.CL10.*;
+import static org.lwjgl.opencl.CL11.clSetMemObjectDestructorCallback;
 import static org.lwjgl.system.MemoryUtil.memAddress;
 
 /**
@@ -34,6 +35,14 @@ public final class ClContext implements AutoCloseable {
     private final Map<String, Long> kernels = new HashMap<>();
     private final AtomicLong uploads = new AtomicLong(), uploadBytes = new AtomicLong();
     private final AtomicLong downloads = new AtomicLong(), downloadBytes = new AtomicLong();
+    private final AtomicLong built = new AtomicLong();
+    private final AtomicLong resident = new AtomicLong();
+    /**
+     * The runtime calls it when a buffer is really freed (its last reference dropped and its
+     * last queued kernel done), with the buffer's size as user data. Never freed itself: a
+     * buffer may outlive the context's close.
+     */
+    private final CLMemObjectDestructorCallback freed = CLMemObjectDestructorCallback.create((mem, bytes) -> resident.addAndGet(-bytes));
     private boolean closed;
 
     private ClContext(ClDevice device) {
@@ -58,6 +67,16 @@ public final class ClContext implements AutoCloseable {
         return new Transfers(uploads.get(), uploadBytes.get(), downloads.get(), downloadBytes.get());
     }
 
+    /**
+     * Bytes of the buffers this context holds now: weights, caches, activations not yet freed.
+     * A tensor's buffer is freed once its last handle (it and its reshapes) is closed or garbage
+     * collected and the kernels queued on it are done.
+     */
+    public long residentBytes() { return resident.get(); }
+
+    /** Programs compiled so far: each kernel source once per context, whatever number of kernels it holds. */
+    public long programsBuilt() { return built.get(); }
+
     // ---- programs ----------------------------------------------------------------------
 
     /** Kernel {@code name} from {@code opencl/<source>.cl}, building the file the first time it is asked for. */
@@ -78,21 +97,22 @@ public final class ClContext implements AutoCloseable {
         }
     }
 
-    /** Compiles {@code source}; a failure names the device and quotes the start of the build log. */
+    /** Compiles {@code source}; a failure is one line naming the device and quoting the build log's first error. */
     synchronized long build(String name, String source) {
         checkOpen();
         try (MemoryStack s = MemoryStack.stackPush()) {
             var err = s.mallocInt(1);
             long program = clCreateProgramWithSource(context, source, err);
             ClException.check(err.get(0), "clCreateProgramWithSource " + name);
-            int built = clBuildProgram(program, device.deviceId(), "-DTILE=" + matmulTile(), null, 0);
-            if (built != 0) {
+            int status = clBuildProgram(program, device.deviceId(), "-DTILE=" + matmulTile(), null, 0);
+            if (status != 0) {
                 String log = OpenCl.infoString((buf, size) ->
                         clGetProgramBuildInfo(program, device.deviceId(), CL_PROGRAM_BUILD_LOG, buf, size), "clGetProgramBuildInfo");
                 clReleaseProgram(program);
                 throw new ClException("opencl: building " + name + ".cl for device '" + device.name() + "' failed with "
-                        + ClException.codeName(built) + ":\n" + firstLines(log, 12));
+                        + ClException.codeName(status) + ": " + firstError(log));
             }
+            built.incrementAndGet();
             return program;
         }
     }
@@ -112,9 +132,18 @@ public final class ClContext implements AutoCloseable {
         }
     }
 
-    private static String firstLines(String text, int n) {
-        String[] lines = text.strip().split("\n", n + 1);
-        return lines.length <= n ? text.strip() : String.join("\n", Arrays.copyOf(lines, n)) + "\n...";
+    /**
+     * The build log's first line that says "error" (PoCL's clang and NVIDIA's compiler both write
+     * "<source>:line:col: error: ..."), else its first line: the CLI prints one line per error.
+     */
+    static String firstError(String log) {
+        String first = null;
+        for (String line : log.strip().split("\n")) {
+            if (line.isBlank()) continue;
+            if (first == null) first = line.strip();
+            if (line.toLowerCase(java.util.Locale.ROOT).contains("error")) return line.strip();
+        }
+        return first == null ? "(empty build log)" : first;
     }
 
     // ---- buffers -----------------------------------------------------------------------
@@ -134,6 +163,7 @@ public final class ClContext implements AutoCloseable {
             ClException.check(err.get(0), "clCreateBuffer of " + size + " bytes on " + device.name());
             uploads.incrementAndGet();
             uploadBytes.addAndGet(bytes.byteSize());
+            track(mem, size);
             return mem;
         }
     }
@@ -145,8 +175,15 @@ public final class ClContext implements AutoCloseable {
             var err = s.mallocInt(1);
             long mem = clCreateBuffer(context, CL_MEM_READ_WRITE, Math.max(bytes, 4), err);
             ClException.check(err.get(0), "clCreateBuffer of " + bytes + " bytes on " + device.name());
+            track(mem, Math.max(bytes, 4));
             return mem;
         }
+    }
+
+    /** Counts the buffer as resident until the runtime says it is freed (OpenCL 1.1's destructor callback). */
+    private void track(long mem, long bytes) {
+        resident.addAndGet(bytes);
+        ClException.check(clSetMemObjectDestructorCallback(mem, freed, bytes), "clSetMemObjectDestructorCallback on " + device.name());
     }
 
     /** Copies a whole buffer into {@code dst} after every op queued before it (one counted download). */

@@ -19,4 +19,13 @@ public interface Tensor extends AutoCloseable {
 
     /** Frees device memory now instead of at garbage collection; a no-op on the CPU. */
     @Override default void close() {}
+
+    /**
+     * Closes each of a pass's intermediates once the ops that read them are queued: a device
+     * then frees them as those ops finish, rather than whenever the JVM next collects (a
+     * 7B prompt pass would otherwise hold gigabytes of dead activations).
+     */
+    static void close(Tensor... intermediates) {
+        for (Tensor t : intermediates) t.close();
+    }
 }

@@ -1,7 +1,6 @@
 package dev.jground.nn;
 
 import dev.jground.tensor.DType;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import java.util.Random;
@@ -11,21 +10,7 @@ import static org.junit.jupiter.api.Assertions.*;
 /** The backend contract on OpenCL (PoCL in CI), plus what only a device backend has to show. */
 class OpenClBackendTest extends BackendContractTest {
 
-    /**
-     * Device {@code -Djground.opencl.device=N} (default 0). Without an OpenCL runtime the tests
-     * are skipped, except under CI, which installs PoCL, so there a missing runtime is a failure.
-     */
-    static OpenClBackend openOrSkip() {
-        try {
-            return OpenClBackend.open(Integer.getInteger("jground.opencl.device", 0));
-        } catch (OpenCl.NoRuntimeException e) {
-            if (System.getenv("CI") != null) throw new AssertionError("CI is set, so OpenCL must be installed: " + e.getMessage(), e);
-            Assumptions.abort("skipped, " + e.getMessage());
-            throw e;
-        }
-    }
-
-    @Override protected Backend backend() { return openOrSkip(); }
+    @Override protected Backend backend() { return OpenClTests.openOrSkip(); }
 
     private OpenClBackend cl() { return (OpenClBackend) b; }
 
@@ -106,6 +91,25 @@ class OpenClBackendTest extends BackendContractTest {
         r.close();
     }
 
+    @Test void aBufferCountsAsResidentUntilItsLastHandleCloses() throws InterruptedException {
+        // a context of its own: the shared one's earlier tensors may be collected meanwhile
+        try (OpenClBackend cl = OpenClTests.openOrSkip()) {
+            ClContext ctx = cl.context();
+            assertEquals(0, ctx.residentBytes());
+            Tensor t = cl.upload(new float[100], 4, 25);
+            assertEquals(400, ctx.residentBytes());
+            Tensor r = cl.reshape(t, 100);
+            assertEquals(400, ctx.residentBytes(), "a reshape shares the buffer");
+            Tensor y = cl.scale(r, 2f);
+            assertEquals(800, ctx.residentBytes(), "an op's output is a new buffer");
+            t.close();
+            assertEquals(800, OpenClTests.residentOnceAtMost(ctx, 400), "the reshape still holds it");
+            r.close();
+            y.close();
+            assertEquals(0, OpenClTests.residentOnceAtMost(ctx, 0));
+        }
+    }
+
     @Test void aHeadTooLargeForRelPosAttentionSaysItComesLater() {
         int d = 129;
         Tensor qkv = b.upload(new float[3 * d], 1, 1, 3 * d), table = b.upload(new float[d], 1, d);
@@ -123,12 +127,39 @@ class OpenClBackendTest extends BackendContractTest {
         assertTrue(e.getMessage().contains("not a tensor of this backend"), e.getMessage());
     }
 
-    @Test void aBrokenKernelNamesTheDeviceAndQuotesTheBuildLog() {
+    @Test void aBrokenKernelIsOneLineNamingTheDeviceAndTheBuildLogsError() {
         ClContext ctx = cl().context();
+        // through build(), the path every kernel source takes on its first use
         var e = assertThrows(ClException.class,
-                () -> ctx.build("broken", "kernel void broken(global float *y) { y[0] = no_such_variable; }"));
-        assertTrue(e.getMessage().contains("building broken.cl for device '" + ctx.device().name() + "' failed"), e.getMessage());
-        assertTrue(e.getMessage().contains("no_such_variable"), e.getMessage());
+                () -> ctx.build("broken", "kernel void broken(global float *y) {\n  y[0] = no_such_variable;\n}"));
+        String m = e.getMessage();
+        assertTrue(m.startsWith("opencl: building broken.cl for device '" + ctx.device().name()
+                + "' failed with CL_BUILD_PROGRAM_FAILURE (-11): "), m);
+        assertTrue(m.contains("error") && m.contains("no_such_variable"), m);
+        assertFalse(m.contains("\n"), "one line: " + m);
+    }
+
+    @Test void theBuildLogsFirstErrorLineIsQuoted() {
+        assertEquals("<source>:2:8: error: use of undeclared identifier 'x'",
+                ClContext.firstError("In file included from <built-in>:1:\n<source>:2:8: error: use of undeclared identifier 'x'\n"
+                        + "  y[0] = x;\n<source>:3:1: error: another\n"));
+        assertEquals("warning: something odd", ClContext.firstError("\n  warning: something odd\nmore\n"));
+        assertEquals("(empty build log)", ClContext.firstError("\n"));
+    }
+
+    @Test void eachKernelSourceIsBuiltOncePerContext() {
+        Random rnd = new Random(6);
+        Tensor x = b.upload(random(rnd, 12, 1), 3, 4);
+        b.silu(x);   // activation.cl built here, if no earlier test did
+        long built = cl().context().programsBuilt();
+        b.gelu(b.quickGelu(b.geluTanh(x)));   // other kernels of the same source
+        b.silu(x);
+        assertEquals(built, cl().context().programsBuilt(), "activation.cl is not built again");
+        b.relu(x);   // elementwise.cl: built now unless an earlier op already needed it
+        long afterRelu = cl().context().programsBuilt();
+        assertTrue(afterRelu - built <= 1, "at most the one new source");
+        b.scale(b.add(x, x), 2f);
+        assertEquals(afterRelu, cl().context().programsBuilt());
     }
 
     @Test void devicesListsTheOneInUse() {

@@ -28,7 +28,7 @@ class OpenClMatchesCpuTest {
     private CpuBackend cpu;
 
     @BeforeAll void open() {
-        cl = OpenClBackendTest.openOrSkip();
+        cl = OpenClTests.openOrSkip();
         cpu = new CpuBackend(2);
     }
 

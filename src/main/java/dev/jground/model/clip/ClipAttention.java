@@ -24,9 +24,10 @@ final class ClipAttention {
 
     /** x [T, D] -> [T, D]; probs, when not null, receives [heads, T, T]. */
     Tensor forward(Backend b, Tensor x, float[] probs) {
-        Tensor y = b.attention(qProj.forward(b, x), kProj.forward(b, x), vProj.forward(b, x),
-                x.shape()[0], heads, heads, scale, false, probs);
-        return outProj.forward(b, y);
+        Tensor q = qProj.forward(b, x), k = kProj.forward(b, x), v = vProj.forward(b, x);
+        Tensor y = b.attention(q, k, v, x.shape()[0], heads, heads, scale, false, probs), out = outProj.forward(b, y);
+        Tensor.close(q, k, v, y);
+        return out;
     }
 
     int heads() { return heads; }

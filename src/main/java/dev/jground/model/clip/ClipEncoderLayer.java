@@ -21,8 +21,10 @@ final class ClipEncoderLayer {
     }
 
     Tensor forward(Backend b, Tensor x, float[] probs) {
-        Tensor h = b.add(x, selfAttn.forward(b, layerNorm1.forward(b, x), probs));
-        return b.add(h, mlp.forward(b, layerNorm2.forward(b, h)));
+        Tensor n1 = layerNorm1.forward(b, x), a = selfAttn.forward(b, n1, probs), h = b.add(x, a);
+        Tensor n2 = layerNorm2.forward(b, h), m = mlp.forward(b, n2), y = b.add(h, m);
+        Tensor.close(n1, a, h, n2, m);
+        return y;
     }
 
     int heads() { return selfAttn.heads(); }

@@ -21,11 +21,13 @@ final class ClipMlp {
 
     Tensor forward(Backend b, Tensor x) {
         Tensor h = fc1.forward(b, x);
-        h = switch (act) {
+        Tensor a = switch (act) {
             case "quick_gelu" -> b.quickGelu(h);
             case "gelu" -> b.gelu(h);
             default -> b.geluTanh(h);
         };
-        return fc2.forward(b, h);
+        Tensor y = fc2.forward(b, a);
+        Tensor.close(h, a);
+        return y;
     }
 }

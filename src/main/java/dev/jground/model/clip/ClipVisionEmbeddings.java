@@ -26,7 +26,8 @@ final class ClipVisionEmbeddings {
         Tensor map = b.conv2d(pixels, patchEmbedding, null, patch, 0);          // [D, g, g]
         int[] s = map.shape();
         Tensor patches = b.transpose(map, hidden, s[1] * s[2]);                 // [N, D]
-        Tensor tokens = b.concat(b.reshape(classEmbedding, 1, hidden), patches);
-        return b.add(tokens, positionEmbedding);
+        Tensor cls = b.reshape(classEmbedding, 1, hidden), tokens = b.concat(cls, patches), y = b.add(tokens, positionEmbedding);
+        Tensor.close(map, patches, cls, tokens);   // cls is a view: the weight itself stays
+        return y;
     }
 }

@@ -45,8 +45,13 @@ public final class ClipVisionModel {
     public Tensor hiddenState(Backend b, Tensor pixels, int index) {
         if (index < 0 || index > layers.size())
             throw new IllegalArgumentException("vision hidden state " + index + " of " + (layers.size() + 1));
-        Tensor x = preLayrnorm.forward(b, embeddings.forward(b, pixels));
-        for (int l = 0; l < index; l++) x = layers.get(l).forward(b, x, null);
+        Tensor emb = embeddings.forward(b, pixels), x = preLayrnorm.forward(b, emb);
+        emb.close();
+        for (int l = 0; l < index; l++) {
+            Tensor in = x;
+            x = layers.get(l).forward(b, in, null);
+            in.close();
+        }
         return x;
     }
 

@@ -102,11 +102,16 @@ public final class DiffLmmVisionTower implements AutoCloseable {
         int[] s = pixels.shape();
         if (s.length != 3 || s[0] != 3) throw new IllegalArgumentException("pixels " + Arrays.toString(s) + " are not [3, H, W]");
         int h = s[1] * 7 / 8, w = s[2] * 7 / 8;
-        float[] x = b.download(b.upsampleBilinear(pixels, h, w, false));
-        float[] mean = ClipImageProcessor.CLIP_MEAN, std = ClipImageProcessor.CLIP_STD;
-        for (int c = 0, i = 0; c < 3; c++)
-            for (int p = 0; p < h * w; p++, i++) x[i] = (x[i] * 0.5f + 0.5f - mean[c]) / std[c];
-        return b.upload(x, 3, h, w);
+        // (x * 0.5 + 0.5 - mean[c]) / std[c] as one per-channel affine, on the device (no round trip
+        // through the host): channels-last, so each token is a row the [3] scale and shift broadcast over
+        float[] mean = ClipImageProcessor.CLIP_MEAN, std = ClipImageProcessor.CLIP_STD, scale = new float[3], shift = new float[3];
+        for (int c = 0; c < 3; c++) {
+            scale[c] = 0.5f / std[c];
+            shift[c] = (0.5f - mean[c]) / std[c];
+        }
+        Tensor tokens = b.transpose(b.reshape(b.upsampleBilinear(pixels, h, w, false), 3, h * w), 3, h * w);
+        Tensor y = b.add(b.mul(tokens, b.upload(scale, 3)), b.upload(shift, 3));
+        return b.reshape(b.transpose(y, h * w, 3), 3, h, w);
     }
 
     /**

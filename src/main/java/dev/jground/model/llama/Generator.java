@@ -35,15 +35,19 @@ public final class Generator {
                     + " new tokens exceed the model's context of " + context);
         List<Integer> out = new ArrayList<>();
         if (maxNewTokens <= 0) return out;
-        KvCache cache = model.newCache(b, t + maxNewTokens - 1);
-        Tensor logits = model.forward(b, promptEmbeds, cache, recorder, false, null);
-        for (int step = 0; ; step++) {
-            float[] row = b.download(logits);
-            int token = sampler.sample(row);
-            out.add(token);
-            if (listener != null) listener.token(step, token, row);
-            if (token == eos || step + 1 == maxNewTokens) return out;
-            logits = model.forward(b, model.embed(b, new int[] {token}), cache, recorder, false, null);
+        try (KvCache cache = model.newCache(b, t + maxNewTokens - 1)) {
+            Tensor logits = model.forward(b, promptEmbeds, cache, recorder, false, null);
+            for (int step = 0; ; step++) {
+                float[] row = b.download(logits);
+                logits.close();
+                int token = sampler.sample(row);
+                out.add(token);
+                if (listener != null) listener.token(step, token, row);
+                if (token == eos || step + 1 == maxNewTokens) return out;
+                Tensor embed = model.embed(b, new int[] {token});
+                logits = model.forward(b, embed, cache, recorder, false, null);
+                embed.close();
+            }
         }
     }
 }

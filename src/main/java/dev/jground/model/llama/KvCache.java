@@ -7,7 +7,7 @@ import dev.jground.nn.Tensor;
  * Keys and values of every position seen so far, one [capacity, kvHeads * headDim] buffer per
  * layer, filled in place, so a decode step costs one row per layer instead of a copy of all.
  */
-public final class KvCache {
+public final class KvCache implements AutoCloseable {
     private final Tensor[] keys, values;
     private final int capacity;
     private int length;
@@ -39,4 +39,10 @@ public final class KvCache {
     }
 
     void advance(int tokens) { length += tokens; }
+
+    /** Frees the buffers on a device now (a no-op on the CPU). */
+    @Override public void close() {
+        Tensor.close(keys);
+        Tensor.close(values);
+    }
 }

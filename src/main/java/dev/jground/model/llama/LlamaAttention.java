@@ -24,14 +24,26 @@ final class LlamaAttention {
         ropeTheta = (float) c.ropeTheta();
     }
 
-    /** x [T, D] of the tokens at positions cache.length() .. + T - 1; probs, when wanted, [heads, T, keys]. */
-    Tensor forward(Backend b, Tensor x, KvCache cache, int layer, float[] probs) {
-        int pos = cache.length(), keys = pos + x.shape()[0];
-        Tensor q = b.rope(qProj.forward(b, x), heads, pos, ropeTheta);
-        Tensor k = b.rope(kProj.forward(b, x), kvHeads, pos, ropeTheta);
-        cache.write(b, layer, k, vProj.forward(b, x));
-        Tensor y = b.attention(q, cache.keys(layer), cache.values(layer), keys, heads, kvHeads, scale, true, probs);
-        return oProj.forward(b, y);
+    /**
+     * x [T, D] of the tokens at positions cache.length() .. + T - 1; probs, when wanted, gets the
+     * probabilities [heads, queries, keys] of the last {@code queries} queries: all T, or 1.
+     */
+    Tensor forward(Backend b, Tensor x, KvCache cache, int layer, float[] probs, int queries) {
+        int t = x.shape()[0], pos = cache.length(), keys = pos + t;
+        Tensor qp = qProj.forward(b, x), kp = kProj.forward(b, x), v = vProj.forward(b, x);
+        Tensor q = b.rope(qp, heads, pos, ropeTheta), k = b.rope(kp, kvHeads, pos, ropeTheta);
+        cache.write(b, layer, k, v);
+        boolean whole = probs == null || queries == t;
+        Tensor y = b.attention(q, cache.keys(layer), cache.values(layer), keys, heads, kvHeads, scale, true, whole ? probs : null);
+        if (!whole) {
+            // the last query alone again (it sees every key, so the causal mask drops nothing): one
+            // row per head comes back from a device instead of the prompt's [heads, T, keys]
+            Tensor last = b.slice(q, t - 1, t);
+            Tensor.close(last, b.attention(last, cache.keys(layer), cache.values(layer), keys, heads, kvHeads, scale, true, probs));
+        }
+        Tensor out = oProj.forward(b, y);
+        Tensor.close(qp, kp, v, q, k, y);   // the cache holds copies of k and v
+        return out;
     }
 
     int heads() { return heads; }

@@ -18,9 +18,12 @@ final class LlamaDecoderLayer {
         mlp = new LlamaMlp(w.at("mlp"), c);
     }
 
-    Tensor forward(Backend b, Tensor x, KvCache cache, int layer, float[] probs) {
-        Tensor h = b.add(x, selfAttn.forward(b, inputLayernorm.forward(b, x), cache, layer, probs));
-        return b.add(h, mlp.forward(b, postAttentionLayernorm.forward(b, h)));
+    /** probs, when not null, receives the attention probabilities of the last {@code queries} queries [heads, queries, keys]. */
+    Tensor forward(Backend b, Tensor x, KvCache cache, int layer, float[] probs, int queries) {
+        Tensor n1 = inputLayernorm.forward(b, x), a = selfAttn.forward(b, n1, cache, layer, probs, queries), h = b.add(x, a);
+        Tensor n2 = postAttentionLayernorm.forward(b, h), m = mlp.forward(b, n2), y = b.add(h, m);
+        Tensor.close(n1, a, h, n2, m);
+        return y;
     }
 
     int heads() { return selfAttn.heads(); }

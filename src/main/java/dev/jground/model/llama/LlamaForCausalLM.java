@@ -59,14 +59,23 @@ public final class LlamaForCausalLM {
         for (int l = 0; l < layers.size(); l++) {
             if (hiddenStates != null) hiddenStates.add(x);
             LlamaDecoderLayer layer = layers.get(l);
-            float[] probs = recorder == null ? null : new float[layer.heads() * t * keys];
-            x = layer.forward(b, x, cache, l, probs);
-            if (recorder != null) recorder.layer(l, probs, layer.heads(), t, keys);
+            int queries = recorder == null ? 0 : recorder.everyQuery() ? t : 1;
+            float[] probs = recorder == null ? null : new float[layer.heads() * queries * keys];
+            Tensor in = x;
+            x = layer.forward(b, in, cache, l, probs, queries);
+            if (in != embeds && hiddenStates == null) in.close();   // the caller's embeds and what it asked to keep stay
+            if (recorder != null) recorder.layer(l, probs, layer.heads(), queries, keys);
         }
         cache.advance(t);
-        x = norm.forward(b, x);
+        Tensor last = x;
+        x = norm.forward(b, last);
         if (hiddenStates != null) hiddenStates.add(x);
-        return lmHead.forward(b, allLogits || t == 1 ? x : b.slice(x, t - 1, t));
+        Tensor head = allLogits || t == 1 ? x : b.slice(x, t - 1, t), logits = lmHead.forward(b, head);
+        if (hiddenStates == null) {
+            if (last != embeds) last.close();
+            Tensor.close(head, x);   // head may be x: a second close does nothing
+        }
+        return logits;
     }
 
     public int layers() { return layers.size(); }

@@ -20,6 +20,9 @@ final class LlamaMlp {
     }
 
     Tensor forward(Backend b, Tensor x) {
-        return downProj.forward(b, b.swiglu(gateProj.forward(b, x), upProj.forward(b, x)));
+        Tensor gate = gateProj.forward(b, x), up = upProj.forward(b, x), h = b.swiglu(gate, up);
+        Tensor y = downProj.forward(b, h);
+        Tensor.close(gate, up, h);
+        return y;
     }
 }

@@ -57,12 +57,16 @@ public final class LlavaForConditionalGeneration implements LlavaModel {
 
     /** The visual tokens of one preprocessed image [3, S, S]: [patches, D]. */
     @Override public Tensor imageFeatures(Backend b, Tensor pixels) {
-        return project(b, visionTower.hiddenState(b, pixels, featureLayer));
+        Tensor hidden = visionTower.hiddenState(b, pixels, featureLayer), features = project(b, hidden);
+        hidden.close();
+        return features;
     }
 
     /** The projector over a vision hidden state [1 + patches, Dv], CLS dropped. */
     public Tensor project(Backend b, Tensor visionHidden) {
-        return multiModalProjector.forward(b, b.slice(visionHidden, 1, visionHidden.shape()[0]));
+        Tensor patches = b.slice(visionHidden, 1, visionHidden.shape()[0]), y = multiModalProjector.forward(b, patches);
+        patches.close();
+        return y;
     }
 
     /** Index of the vision hidden state LLaVA reads (vision_feature_layer, made non-negative). */

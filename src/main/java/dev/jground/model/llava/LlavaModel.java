@@ -48,6 +48,8 @@ public interface LlavaModel {
         if (at < 0) throw new IllegalArgumentException("the prompt holds no image token (" + imageTokenIndex() + ")");
         Tensor before = languageModel().embed(b, Arrays.copyOfRange(ids, 0, at));
         Tensor after = languageModel().embed(b, Arrays.copyOfRange(ids, at + 1, ids.length));
-        return b.concat(before, imageFeatures, after);
+        Tensor embeds = b.concat(before, imageFeatures, after);
+        Tensor.close(before, after);
+        return embeds;
     }
 }

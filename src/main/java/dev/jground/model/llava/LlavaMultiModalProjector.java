@@ -18,5 +18,9 @@ final class LlavaMultiModalProjector {
         linear2 = Linear.of(w, "linear_2", d, d);
     }
 
-    Tensor forward(Backend b, Tensor x) { return linear2.forward(b, b.gelu(linear1.forward(b, x))); }
+    Tensor forward(Backend b, Tensor x) {
+        Tensor h = linear1.forward(b, x), a = b.gelu(h), y = linear2.forward(b, a);
+        Tensor.close(h, a);
+        return y;
+    }
 }

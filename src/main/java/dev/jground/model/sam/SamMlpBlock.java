@@ -16,7 +16,11 @@ final class SamMlpBlock {
         this.act = checkActivation(act);
     }
 
-    Tensor forward(Backend b, Tensor x) { return lin2.forward(b, activation(b, act, lin1.forward(b, x))); }
+    Tensor forward(Backend b, Tensor x) {
+        Tensor h = lin1.forward(b, x), a = activation(b, act, h), y = lin2.forward(b, a);
+        Tensor.close(h, a);
+        return y;
+    }
 
     /** hidden_act of the SAM configs: "gelu" (exact erf form, as nn.GELU) or "relu". */
     static String checkActivation(String act) {

@@ -37,10 +37,12 @@ final class SamVisionAttention {
     /** x [g*g, D], the normalised tokens of a g x g grid -> [g*g, D]. */
     Tensor forward(Backend b, Tensor x, int grid) {
         int d = x.shape()[1];
-        Tensor qkvGrid = b.reshape(qkv.forward(b, x), grid, grid, 3 * d);
+        Tensor packed = qkv.forward(b, x), qkvGrid = b.reshape(packed, grid, grid, 3 * d);
         // the official code zero-pads the normalised grid to whole windows: a padding token's q, k and v are the qkv bias
-        Tensor y = b.relPosAttention(qkvGrid, heads, size, scale, relPosH, relPosW, qkv.bias());
-        return proj.forward(b, b.reshape(y, grid * grid, d));
+        Tensor y = b.relPosAttention(qkvGrid, heads, size, scale, relPosH, relPosW, qkv.bias()), tokens = b.reshape(y, grid * grid, d);
+        Tensor out = proj.forward(b, tokens);
+        Tensor.close(packed, qkvGrid, y, tokens);
+        return out;
     }
 
     /** The height table as this block uses it (tests). */

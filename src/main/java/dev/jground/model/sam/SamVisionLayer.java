@@ -28,7 +28,9 @@ final class SamVisionLayer {
 
     /** x [g*g, D] tokens of a g x g grid -> [g*g, D]. */
     Tensor forward(Backend b, Tensor x, int grid) {
-        x = b.add(x, attn.forward(b, layerNorm1.forward(b, x), grid));
-        return b.add(x, mlp.forward(b, layerNorm2.forward(b, x)));
+        Tensor n1 = layerNorm1.forward(b, x), a = attn.forward(b, n1, grid), h = b.add(x, a);
+        Tensor n2 = layerNorm2.forward(b, h), m = mlp.forward(b, n2), y = b.add(h, m);
+        Tensor.close(n1, a, h, n2, m);
+        return y;
     }
 }

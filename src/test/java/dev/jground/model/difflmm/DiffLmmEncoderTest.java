@@ -5,7 +5,10 @@ import dev.jground.io.JsonObject;
 import dev.jground.io.SafeTensorsFile;
 import dev.jground.io.config.DiffLmmConfig;
 import dev.jground.model.Weights;
+import dev.jground.nn.ClContext;
 import dev.jground.nn.CpuBackend;
+import dev.jground.nn.OpenClBackend;
+import dev.jground.nn.OpenClTests;
 import dev.jground.nn.Tensor;
 import dev.jground.tensor.TensorView;
 import org.junit.jupiter.api.AfterAll;
@@ -103,6 +106,24 @@ class DiffLmmEncoderTest {
                 assertEquals((-1.5 * 0.5 + 0.5 - mean[1]) / std[1], out[49 + i], 1e-5);
                 assertEquals((2 * 0.5 + 0.5 - mean[2]) / std[2], out[98 + i], 1e-5);
             }
+    }
+
+    /** On OpenCL the resize and renormalisation stay on the device: only the [3] scale and shift go up, nothing comes back. */
+    @Test void theClipInputIsMadeOnTheDevice() {
+        float[] x = new float[3 * 8 * 8];
+        for (int i = 0; i < x.length; i++) x[i] = (i * 37 % 101) / 50f - 1;
+        float[] want = b.download(DiffLmmVisionTower.clipPixels(b, b.upload(x, 3, 8, 8)));
+        try (OpenClBackend cl = OpenClTests.openOrSkip()) {
+            Tensor pixels = cl.upload(x, 3, 8, 8);
+            ClContext.Transfers before = cl.stats();
+            Tensor clip = DiffLmmVisionTower.clipPixels(cl, pixels);
+            ClContext.Transfers after = cl.stats();
+            assertEquals(2, after.uploads() - before.uploads());
+            assertEquals(2 * 3 * Float.BYTES, after.uploadBytes() - before.uploadBytes());
+            assertEquals(0, after.downloads() - before.downloads());
+            assertArrayEquals(new int[] {3, 7, 7}, clip.shape());
+            assertArrayEquals(want, cl.download(clip), 1e-5f);
+        }
     }
 
     @Test void whatThePortDoesNotRunIsRefusedByName() {
