@@ -15,8 +15,8 @@ import java.util.Optional;
 /**
  * {@code jground verify <case dir>... [--backend cpu|opencl] [--threads T]}: runs the model a
  * golden case's config names and compares every output it produces with the reference.
- * Exit status: 0 when everything compared passed, 1 on any failure, 3 when nothing could be
- * compared (the model produced none of the case's outputs), 2 on bad arguments, files or an
+ * Exit status: 0 when every output was compared and passed, 1 on any failure, 3 when some output
+ * could not be compared (the model did not produce it), 2 on bad arguments, files or an
  * architecture jground does not know.
  */
 public final class Verify {
@@ -41,8 +41,11 @@ public final class Verify {
             }
         }
         out.println(total.line());
-        return total.failed() > 0 ? 1 : total.passed() == 0 ? 3 : 0;
+        return exitStatus(total);
     }
+
+    /** 0 only when every output of every case was compared and passed: a skipped output is not a pass. */
+    static int exitStatus(Tally t) { return t.failed() > 0 ? 1 : t.skipped() > 0 || t.passed() == 0 ? 3 : 0; }
 
     /** Verifies one case, printing a line per output. */
     public static Tally verify(GoldenCase c, Backend backend, PrintStream out) throws IOException {

@@ -99,4 +99,11 @@ class VerifyTest {
         assertTrue(out.contains("out.hidden_states.2") && out.contains("FAIL  max abs"), out);
         assertTrue(out.endsWith("13 passed, 1 failed, 0 skipped\n"), out);
     }
+
+    @Test void anOutputNotProducedIsNeverAPass() {
+        assertEquals(0, Verify.exitStatus(new Verify.Tally(5, 0, 0)));
+        assertEquals(3, Verify.exitStatus(new Verify.Tally(5, 0, 1)));
+        assertEquals(3, Verify.exitStatus(new Verify.Tally(0, 0, 0)));
+        assertEquals(1, Verify.exitStatus(new Verify.Tally(5, 1, 1)));
+    }
 }
