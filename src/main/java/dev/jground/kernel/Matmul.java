@@ -18,10 +18,10 @@ import java.nio.ByteOrder;
  * memory bandwidth: each thread streams its share of W's rows once, widening them on the way.
  * Many rows make it compute-bound, and it runs as a blocked GEMM: x is packed transposed
  * (lanes run along M), W is widened a block of {@link #NR} rows × {@link #KC} columns at a time
- * into a small per-thread buffer that stays in L1 and is read in place, and an {@link #MR} ×
- * {@code NR} micro-kernel keeps 24 vector accumulators in registers, each step being 3 vector
- * loads of x, NR broadcasts of W and 3·NR fused multiply-adds. In both, threads take chunks of W's rows (N) in turn; no
- * weight matrix is ever widened whole.
+ * and packed column by column ([KC][NR]) into a small per-thread panel that stays in L1, and an
+ * {@link #MR} × {@code NR} micro-kernel keeps 24 vector accumulators in registers, each step being
+ * 3 vector loads of x, NR broadcasts of W and 3·NR fused multiply-adds. In both, threads take
+ * chunks of W's rows (N) in turn; no weight matrix is ever widened whole.
  */
 public final class Matmul {
     private Matmul() {}
@@ -31,17 +31,17 @@ public final class Matmul {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     /** Rows of W per micro-tile: each is broadcast, so they cost no vector register. */
-    static final int NR = 8;
-    /** Rows of x per micro-tile: three vectors of lanes (48 with 512-bit vectors). */
-    static final int MR = 3 * L;
-    /** K block: NR widened W rows of KC (16 KiB) stay in L1 while every x tile passes. */
+    static final int NR = 12;
+    /** Rows of x per micro-tile: two vectors of lanes (32 with 512-bit vectors). */
+    static final int MR = 2 * L;
+    /** K block: a packed panel of NR widened W rows of KC (16 KiB) stays in L1 while every x tile passes. */
     static final int KC = 512;
     /**
      * At most this many rows of x per block (672 with 512-bit vectors) when K ≥ KC, so a packed
      * MC × KC slice of x (1.3 MiB) stays in L2; every block widens W again, so CLIP-L's 577 tokens
      * fit one. Shorter rows allow proportionally more.
      */
-    static final int MC = 14 * MR;
+    static final int MC = 21 * MR;
     /** W rows per unit of work handed to a thread: many units per thread, each long enough to reuse x from L2. */
     static final int GEMM_CHUNK = 16 * NR, GEMV_CHUNK = 64;
     /** Below this many rows of x the matrix-vector path wins: GEMM tiles would be mostly padding. */
@@ -54,6 +54,7 @@ public final class Matmul {
 
     private static final ThreadLocal<float[]> PACKED_X = ThreadLocal.withInitial(() -> new float[0]);
     private static final ThreadLocal<float[]> W_ROWS = ThreadLocal.withInitial(() -> new float[NR * KC]);
+    private static final ThreadLocal<float[]> W_PANEL = ThreadLocal.withInitial(() -> new float[NR * KC]);
     private static final ThreadLocal<float[]> ACC = ThreadLocal.withInitial(() -> new float[0]);
 
     /**
@@ -300,7 +301,7 @@ public final class Matmul {
         if (tiles <= 0) return;
         DType dt = w.dtype();
         long rowBytes = (long) dt.byteSize() * k;
-        float[] rowsBuf = W_ROWS.get(), acc = ACC.get();
+        float[] rowsBuf = W_ROWS.get(), panel = W_PANEL.get(), acc = ACC.get();
         if (acc.length < panels * tiles * tileSize) ACC.set(acc = new float[panels * tiles * tileSize]);
         java.util.Arrays.fill(acc, 0, panels * tiles * tileSize, 0f);
         for (int k0 = 0; k0 < k; k0 += KC) {
@@ -309,9 +310,9 @@ public final class Matmul {
                 int j0 = n0 + p * NR, cols = Math.min(NR, n1 - j0);
                 for (int c = 0; c < cols; c++)
                     Convert.toF32(dt, w.data(), (j0 + c) * rowBytes + (long) k0 * dt.byteSize(), rowsBuf, c * kc, kc);
-                if (cols < NR) java.util.Arrays.fill(rowsBuf, cols * kc, NR * kc, 0f);   // a last, partial panel
+                pack(rowsBuf, 0, kc, cols, kc, panel, 0);
                 for (int t = t0; t < t1; t++)
-                    kernel(xp, (t * k + k0) * MR, rowsBuf, 0, kc, acc, (p * tiles + t - t0) * tileSize);
+                    kernel(xp, (t * k + k0) * MR, panel, 0, kc, acc, (p * tiles + t - t0) * tileSize);
             }
         }
         for (int p = 0; p < panels; p++) {
@@ -332,53 +333,90 @@ public final class Matmul {
     }
 
     /**
-     * acc[ao + c·MR + i] += Σ_kk xp[xo + kk·MR + i] · rows[ro + c·kc + kk] for i < MR, c < NR
-     * (also the two products of {@link RelPosAttention}).
+     * panel[pOff + kk·NR + c] = src[off + c·stride + kk] for c < rows, kk < kc, and 0 for the rows
+     * from {@code rows} to NR: NR rows of W packed column by column, as {@link #kernel} reads them.
      */
-    static void kernel(float[] xp, int xo, float[] rows, int ro, int kc, float[] acc, int ao) {
+    static void pack(float[] src, int off, int stride, int rows, int kc, float[] panel, int pOff) {
+        int kv = 0;
+        if (rows == NR) {   // L steps at a time: NR vectors, each gathered from across the rows
+            int[] map = packMap(stride);
+            for (; kv + L <= kc; kv += L)
+                for (int v = 0; v < NR; v++)
+                    FloatVector.fromArray(F, src, off + kv, map, v * L).intoArray(panel, pOff + kv * NR + v * L);
+        }
+        for (int c = 0; c < rows; c++)
+            for (int kk = kv, o = off + c * stride; kk < kc; kk++) panel[pOff + kk * NR + c] = src[o + kk];
+        for (int c = rows; c < NR; c++)
+            for (int kk = kv; kk < kc; kk++) panel[pOff + kk * NR + c] = 0f;
+    }
+
+    /** For L steps of NR rows {@code stride} apart: map[kk·NR + c] = c·stride + kk, the source of each packed element. */
+    private static int[] packMap(int stride) {
+        int[] map = PACK_MAP.get();
+        if (map[NR] != stride) {   // element (kk 0, c 1) is the stride itself
+            for (int kk = 0; kk < L; kk++)
+                for (int c = 0; c < NR; c++) map[kk * NR + c] = c * stride + kk;
+        }
+        return map;
+    }
+
+    private static final ThreadLocal<int[]> PACK_MAP = ThreadLocal.withInitial(() -> new int[L * NR]);
+
+    /**
+     * acc[ao + c·MR + i] += Σ_kk xp[xo + kk·MR + i] · panel[po + kk·NR + c] for i < MR, c < NR: x
+     * packed by {@link #packTile}, W by {@link #pack}.
+     */
+    static void kernel(float[] xp, int xo, float[] panel, int po, int kc, float[] acc, int ao) {
         FloatVector c00 = FloatVector.fromArray(F, acc, ao), c01 = FloatVector.fromArray(F, acc, ao + L),
-                c02 = FloatVector.fromArray(F, acc, ao + 2 * L), c10 = FloatVector.fromArray(F, acc, ao + MR),
-                c11 = FloatVector.fromArray(F, acc, ao + MR + L), c12 = FloatVector.fromArray(F, acc, ao + MR + 2 * L),
+                c10 = FloatVector.fromArray(F, acc, ao + MR), c11 = FloatVector.fromArray(F, acc, ao + MR + L),
                 c20 = FloatVector.fromArray(F, acc, ao + 2 * MR), c21 = FloatVector.fromArray(F, acc, ao + 2 * MR + L),
-                c22 = FloatVector.fromArray(F, acc, ao + 2 * MR + 2 * L), c30 = FloatVector.fromArray(F, acc, ao + 3 * MR),
-                c31 = FloatVector.fromArray(F, acc, ao + 3 * MR + L), c32 = FloatVector.fromArray(F, acc, ao + 3 * MR + 2 * L),
+                c30 = FloatVector.fromArray(F, acc, ao + 3 * MR), c31 = FloatVector.fromArray(F, acc, ao + 3 * MR + L),
                 c40 = FloatVector.fromArray(F, acc, ao + 4 * MR), c41 = FloatVector.fromArray(F, acc, ao + 4 * MR + L),
-                c42 = FloatVector.fromArray(F, acc, ao + 4 * MR + 2 * L), c50 = FloatVector.fromArray(F, acc, ao + 5 * MR),
-                c51 = FloatVector.fromArray(F, acc, ao + 5 * MR + L), c52 = FloatVector.fromArray(F, acc, ao + 5 * MR + 2 * L),
+                c50 = FloatVector.fromArray(F, acc, ao + 5 * MR), c51 = FloatVector.fromArray(F, acc, ao + 5 * MR + L),
                 c60 = FloatVector.fromArray(F, acc, ao + 6 * MR), c61 = FloatVector.fromArray(F, acc, ao + 6 * MR + L),
-                c62 = FloatVector.fromArray(F, acc, ao + 6 * MR + 2 * L), c70 = FloatVector.fromArray(F, acc, ao + 7 * MR),
-                c71 = FloatVector.fromArray(F, acc, ao + 7 * MR + L), c72 = FloatVector.fromArray(F, acc, ao + 7 * MR + 2 * L);
+                c70 = FloatVector.fromArray(F, acc, ao + 7 * MR), c71 = FloatVector.fromArray(F, acc, ao + 7 * MR + L),
+                c80 = FloatVector.fromArray(F, acc, ao + 8 * MR), c81 = FloatVector.fromArray(F, acc, ao + 8 * MR + L),
+                c90 = FloatVector.fromArray(F, acc, ao + 9 * MR), c91 = FloatVector.fromArray(F, acc, ao + 9 * MR + L),
+                c100 = FloatVector.fromArray(F, acc, ao + 10 * MR), c101 = FloatVector.fromArray(F, acc, ao + 10 * MR + L),
+                c110 = FloatVector.fromArray(F, acc, ao + 11 * MR), c111 = FloatVector.fromArray(F, acc, ao + 11 * MR + L);
         for (int kk = 0; kk < kc; kk++) {
-            // indices linear in the one induction variable, so C2 hoists the range checks out of the loop
-            int xi = xo + kk * MR;
+            // W's NR values of a step are adjacent, so the twelve broadcasts address one pointer
+            // (as NR separate rows, C2 kept a pointer per row, hoisted the broadcasts to the top
+            // of the loop and spilled accumulators to the stack)
+            int xi = xo + kk * MR, wi = po + kk * NR;
             FloatVector x0 = FloatVector.fromArray(F, xp, xi);
             FloatVector x1 = FloatVector.fromArray(F, xp, xi + L);
-            FloatVector x2 = FloatVector.fromArray(F, xp, xi + 2 * L);
-            FloatVector b = FloatVector.broadcast(F, rows[ro + kk]);
-            c00 = x0.fma(b, c00); c01 = x1.fma(b, c01); c02 = x2.fma(b, c02);
-            b = FloatVector.broadcast(F, rows[ro + kc + kk]);
-            c10 = x0.fma(b, c10); c11 = x1.fma(b, c11); c12 = x2.fma(b, c12);
-            b = FloatVector.broadcast(F, rows[ro + 2 * kc + kk]);
-            c20 = x0.fma(b, c20); c21 = x1.fma(b, c21); c22 = x2.fma(b, c22);
-            b = FloatVector.broadcast(F, rows[ro + 3 * kc + kk]);
-            c30 = x0.fma(b, c30); c31 = x1.fma(b, c31); c32 = x2.fma(b, c32);
-            b = FloatVector.broadcast(F, rows[ro + 4 * kc + kk]);
-            c40 = x0.fma(b, c40); c41 = x1.fma(b, c41); c42 = x2.fma(b, c42);
-            b = FloatVector.broadcast(F, rows[ro + 5 * kc + kk]);
-            c50 = x0.fma(b, c50); c51 = x1.fma(b, c51); c52 = x2.fma(b, c52);
-            b = FloatVector.broadcast(F, rows[ro + 6 * kc + kk]);
-            c60 = x0.fma(b, c60); c61 = x1.fma(b, c61); c62 = x2.fma(b, c62);
-            b = FloatVector.broadcast(F, rows[ro + 7 * kc + kk]);
-            c70 = x0.fma(b, c70); c71 = x1.fma(b, c71); c72 = x2.fma(b, c72);
+            FloatVector b = FloatVector.broadcast(F, panel[wi]);
+            c00 = x0.fma(b, c00); c01 = x1.fma(b, c01);
+            b = FloatVector.broadcast(F, panel[wi + 1]);
+            c10 = x0.fma(b, c10); c11 = x1.fma(b, c11);
+            b = FloatVector.broadcast(F, panel[wi + 2]);
+            c20 = x0.fma(b, c20); c21 = x1.fma(b, c21);
+            b = FloatVector.broadcast(F, panel[wi + 3]);
+            c30 = x0.fma(b, c30); c31 = x1.fma(b, c31);
+            b = FloatVector.broadcast(F, panel[wi + 4]);
+            c40 = x0.fma(b, c40); c41 = x1.fma(b, c41);
+            b = FloatVector.broadcast(F, panel[wi + 5]);
+            c50 = x0.fma(b, c50); c51 = x1.fma(b, c51);
+            b = FloatVector.broadcast(F, panel[wi + 6]);
+            c60 = x0.fma(b, c60); c61 = x1.fma(b, c61);
+            b = FloatVector.broadcast(F, panel[wi + 7]);
+            c70 = x0.fma(b, c70); c71 = x1.fma(b, c71);
+            b = FloatVector.broadcast(F, panel[wi + 8]);
+            c80 = x0.fma(b, c80); c81 = x1.fma(b, c81);
+            b = FloatVector.broadcast(F, panel[wi + 9]);
+            c90 = x0.fma(b, c90); c91 = x1.fma(b, c91);
+            b = FloatVector.broadcast(F, panel[wi + 10]);
+            c100 = x0.fma(b, c100); c101 = x1.fma(b, c101);
+            b = FloatVector.broadcast(F, panel[wi + 11]);
+            c110 = x0.fma(b, c110); c111 = x1.fma(b, c111);
         }
-        c00.intoArray(acc, ao); c01.intoArray(acc, ao + L); c02.intoArray(acc, ao + 2 * L);
-        c10.intoArray(acc, ao + MR); c11.intoArray(acc, ao + MR + L); c12.intoArray(acc, ao + MR + 2 * L);
-        c20.intoArray(acc, ao + 2 * MR); c21.intoArray(acc, ao + 2 * MR + L); c22.intoArray(acc, ao + 2 * MR + 2 * L);
-        c30.intoArray(acc, ao + 3 * MR); c31.intoArray(acc, ao + 3 * MR + L); c32.intoArray(acc, ao + 3 * MR + 2 * L);
-        c40.intoArray(acc, ao + 4 * MR); c41.intoArray(acc, ao + 4 * MR + L); c42.intoArray(acc, ao + 4 * MR + 2 * L);
-        c50.intoArray(acc, ao + 5 * MR); c51.intoArray(acc, ao + 5 * MR + L); c52.intoArray(acc, ao + 5 * MR + 2 * L);
-        c60.intoArray(acc, ao + 6 * MR); c61.intoArray(acc, ao + 6 * MR + L); c62.intoArray(acc, ao + 6 * MR + 2 * L);
-        c70.intoArray(acc, ao + 7 * MR); c71.intoArray(acc, ao + 7 * MR + L); c72.intoArray(acc, ao + 7 * MR + 2 * L);
+        c00.intoArray(acc, ao); c01.intoArray(acc, ao + L); c10.intoArray(acc, ao + MR); c11.intoArray(acc, ao + MR + L);
+        c20.intoArray(acc, ao + 2 * MR); c21.intoArray(acc, ao + 2 * MR + L); c30.intoArray(acc, ao + 3 * MR); c31.intoArray(acc, ao + 3 * MR + L);
+        c40.intoArray(acc, ao + 4 * MR); c41.intoArray(acc, ao + 4 * MR + L); c50.intoArray(acc, ao + 5 * MR); c51.intoArray(acc, ao + 5 * MR + L);
+        c60.intoArray(acc, ao + 6 * MR); c61.intoArray(acc, ao + 6 * MR + L); c70.intoArray(acc, ao + 7 * MR); c71.intoArray(acc, ao + 7 * MR + L);
+        c80.intoArray(acc, ao + 8 * MR); c81.intoArray(acc, ao + 8 * MR + L); c90.intoArray(acc, ao + 9 * MR); c91.intoArray(acc, ao + 9 * MR + L);
+        c100.intoArray(acc, ao + 10 * MR); c101.intoArray(acc, ao + 10 * MR + L); c110.intoArray(acc, ao + 11 * MR); c111.intoArray(acc, ao + 11 * MR + L);
     }
 
     private static int roundUp(int v, int to) { return (v + to - 1) / to * to; }

@@ -6,9 +6,9 @@ import jdk.incubator.vector.VectorSpecies;
 import java.util.Arrays;
 
 /**
- * Attention for {@link Matmul#MR} queries at a time with the lanes along the queries, through
+ * Attention for {@link #MR} queries at a time with the lanes along the queries, through
  * the GEMM's own micro-kernel, so that no score row needs a horizontal sum and no t × t score
- * matrix ever exists. One thread's working set: a head's keys [t, d] and values transposed,
+ * matrix ever exists. One thread's working set: a head's keys and values, packed as the kernel reads them,
  * copied once per head; a tile's queries transposed [d, MR] (times the scale, as the official
  * (q · scale) @ kᵀ, and as they are); and the strip sᵀ [keys, MR] of the tile's scores.
  *
@@ -21,14 +21,16 @@ import java.util.Arrays;
  */
 final class QueryTile {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    static final int MR = Matmul.MR, NR = Matmul.NR, L = S.length();
+    private static final int L = S.length();
+    /** Queries per tile (three vectors of lanes: 48 with 512-bit vectors) and keys per step of {@link #kernel}. */
+    static final int MR = 3 * L, NR = 8;
     /** Keys per block of p·v: a block of the strip is KB × MR floats (24 KiB). */
     static final int KB = 128;
 
     final int d;
     private final int maxKeys, dPad;
     private int t;   // the keys of the head now loaded
-    /** keys [t rounded up to NR, d]; values per block b of KB keys: [dPad, len_b] at b·dPad·KB. */
+    /** keys and values packed for {@link #kernel}: see {@link #key}. */
     private final float[] keys, values, acc, max, inv;
     /** The tile's queries transposed [d, MR] as they are, and times the scale; lanes past the last query are 0. */
     final float[] q, qScaled;
@@ -66,19 +68,30 @@ final class QueryTile {
     void loadHead(float[] k, int[] kAt, float[] v, int[] vAt, int t) {
         if (t < 1 || t > maxKeys) throw new IllegalArgumentException("attention tile: " + t + " keys, room for " + maxKeys);
         this.t = t;
-        for (int j = 0; j < t; j++) System.arraycopy(k, kAt[j], keys, j * d, d);
-        Arrays.fill(keys, t * d, roundUp(t, NR) * d, 0f);   // a last key tile's padding scores 0, never read
-        for (int b = 0; b * KB < t; b++) {
-            int len = Math.min(KB, t - b * KB);
-            Transpose.columns(v, vAt, b * KB, len, d, values, b * dPad * KB, len);
-        }
+        for (int j = 0; j < t; j++) setKey(j, k, kAt[j], v, vAt[j]);
+        for (int j = t; j < roundUp(t, NR); j++)   // a last key panel's padding scores 0, never read
+            for (int c = 0; c < d; c++) keys[key(j) + c * NR] = 0f;
     }
 
     /** Replaces key j of the loaded head and its value by src[kOff ..] and src[vOff ..] (a window's padding). */
     void setKey(int j, float[] src, int kOff, int vOff) {
-        System.arraycopy(src, kOff, keys, j * d, d);
-        int b = j / KB, len = Math.min(KB, t - b * KB);
-        for (int c = 0; c < d; c++) values[b * dPad * KB + c * len + j % KB] = src[vOff + c];
+        setKey(j, src, kOff, src, vOff);
+    }
+
+    private void setKey(int j, float[] k, int kOff, float[] v, int vOff) {
+        for (int c = 0, o = key(j); c < d; c++) keys[o + c * NR] = k[kOff + c];
+        int b = j / KB, len = Math.min(KB, t - b * KB), o = b * dPad * KB + j % KB * NR;
+        for (int c0 = 0; c0 < d; c0 += NR)
+            System.arraycopy(v, vOff + c0, values, o + c0 * len, Math.min(NR, d - c0));
+    }
+
+    /**
+     * Keys are kept in panels of NR packed as {@link #pack} does, channel c of key j at
+     * key(j) + c·NR; values per block of KB keys in panels of NR channels, channels c0 .. c0 + NR
+     * of key j adjacent at b·dPad·KB + c0·len + (j mod KB)·NR.
+     */
+    private int key(int j) {
+        return (j - j % NR) * d + j % NR;
     }
 
     /** Queries [0, lanes): query i's d values at src[at[from + i] ..]. */
@@ -97,7 +110,7 @@ final class QueryTile {
         FloatVector m0 = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY), m1 = m0, m2 = m0;
         for (int j0 = 0; j0 < t; j0 += NR) {
             Arrays.fill(strip, j0 * MR, (j0 + NR) * MR, 0f);
-            Matmul.kernel(qScaled, 0, keys, j0 * d, d, strip, j0 * MR);
+            kernel(qScaled, 0, keys, j0 * d, d, strip, j0 * MR);
             for (int j = j0, end = Math.min(t, j0 + NR); j < end; j++) {
                 int o = j * MR;
                 FloatVector s0 = FloatVector.fromArray(S, strip, o), s1 = FloatVector.fromArray(S, strip, o + L),
@@ -141,8 +154,8 @@ final class QueryTile {
         Arrays.fill(acc, 0f);
         for (int b = 0; b * KB < t; b++) {
             int len = Math.min(KB, t - b * KB), base = b * dPad * KB;
-            // value rows past d (d not a multiple of NR) are read, and their sums dropped
-            for (int c0 = 0; c0 < dPad; c0 += NR) Matmul.kernel(strip, b * KB * MR, values, base + c0 * len, len, acc, c0 * MR);
+            // value channels past d (d not a multiple of NR) are read, and their sums dropped
+            for (int c0 = 0; c0 < dPad; c0 += NR) kernel(strip, b * KB * MR, values, base + c0 * len, len, acc, c0 * MR);
         }
         for (int c = 0; c < d; c++)
             for (int l = 0; l < lanes; l++) out[at[from + l] + c] = acc[c * MR + l] * inv[l];
@@ -153,6 +166,71 @@ final class QueryTile {
         int[] at = new int[n];
         for (int j = 0; j < n; j++) at[j] = start + j * stride;
         return at;
+    }
+
+    /**
+     * panel[pOff + kk·NR + c] = src[off + c·stride + kk] for c < rows, kk < kc, and 0 for the rows
+     * from {@code rows} to NR: NR rows of a matrix (keys, value channels, a position table) packed column by column, as {@link #kernel}
+     * reads them.
+     */
+    static void pack(float[] src, int off, int stride, int rows, int kc, float[] panel, int pOff) {
+        for (int c = 0; c < rows; c++)
+            for (int kk = 0, o = off + c * stride; kk < kc; kk++) panel[pOff + kk * NR + c] = src[o + kk];
+        for (int c = rows; c < NR; c++)
+            for (int kk = 0; kk < kc; kk++) panel[pOff + kk * NR + c] = 0f;
+    }
+
+    /**
+     * acc[ao + c·MR + i] += Σ_kk xp[xo + kk·MR + i] · panel[po + kk·NR + c] for i < MR, c < NR:
+     * {@link Matmul#kernel}'s micro-kernel in the shape of a query tile (3 × 8 vectors), the
+     * queries (or scores) along the lanes, keys (or value channels) packed by {@link #pack}.
+     */
+    static void kernel(float[] xp, int xo, float[] panel, int po, int kc, float[] acc, int ao) {
+        FloatVector c00 = FloatVector.fromArray(S, acc, ao), c01 = FloatVector.fromArray(S, acc, ao + L),
+                c02 = FloatVector.fromArray(S, acc, ao + 2 * L), c10 = FloatVector.fromArray(S, acc, ao + MR),
+                c11 = FloatVector.fromArray(S, acc, ao + MR + L), c12 = FloatVector.fromArray(S, acc, ao + MR + 2 * L),
+                c20 = FloatVector.fromArray(S, acc, ao + 2 * MR), c21 = FloatVector.fromArray(S, acc, ao + 2 * MR + L),
+                c22 = FloatVector.fromArray(S, acc, ao + 2 * MR + 2 * L), c30 = FloatVector.fromArray(S, acc, ao + 3 * MR),
+                c31 = FloatVector.fromArray(S, acc, ao + 3 * MR + L), c32 = FloatVector.fromArray(S, acc, ao + 3 * MR + 2 * L),
+                c40 = FloatVector.fromArray(S, acc, ao + 4 * MR), c41 = FloatVector.fromArray(S, acc, ao + 4 * MR + L),
+                c42 = FloatVector.fromArray(S, acc, ao + 4 * MR + 2 * L), c50 = FloatVector.fromArray(S, acc, ao + 5 * MR),
+                c51 = FloatVector.fromArray(S, acc, ao + 5 * MR + L), c52 = FloatVector.fromArray(S, acc, ao + 5 * MR + 2 * L),
+                c60 = FloatVector.fromArray(S, acc, ao + 6 * MR), c61 = FloatVector.fromArray(S, acc, ao + 6 * MR + L),
+                c62 = FloatVector.fromArray(S, acc, ao + 6 * MR + 2 * L), c70 = FloatVector.fromArray(S, acc, ao + 7 * MR),
+                c71 = FloatVector.fromArray(S, acc, ao + 7 * MR + L), c72 = FloatVector.fromArray(S, acc, ao + 7 * MR + 2 * L);
+        for (int kk = 0; kk < kc; kk++) {
+            // W's NR values of this step are adjacent, so all eight broadcasts address one pointer;
+            // with W as NR separate rows C2 kept eight row pointers, hoisted the eight broadcasts
+            // to the top of the loop and spilled accumulators to the stack (25% slower)
+            int xi = xo + kk * MR, wi = po + kk * NR;
+            FloatVector x0 = FloatVector.fromArray(S, xp, xi);
+            FloatVector x1 = FloatVector.fromArray(S, xp, xi + L);
+            FloatVector x2 = FloatVector.fromArray(S, xp, xi + 2 * L);
+            FloatVector b = FloatVector.broadcast(S, panel[wi]);
+            c00 = x0.fma(b, c00); c01 = x1.fma(b, c01); c02 = x2.fma(b, c02);
+            b = FloatVector.broadcast(S, panel[wi + 1]);
+            c10 = x0.fma(b, c10); c11 = x1.fma(b, c11); c12 = x2.fma(b, c12);
+            b = FloatVector.broadcast(S, panel[wi + 2]);
+            c20 = x0.fma(b, c20); c21 = x1.fma(b, c21); c22 = x2.fma(b, c22);
+            b = FloatVector.broadcast(S, panel[wi + 3]);
+            c30 = x0.fma(b, c30); c31 = x1.fma(b, c31); c32 = x2.fma(b, c32);
+            b = FloatVector.broadcast(S, panel[wi + 4]);
+            c40 = x0.fma(b, c40); c41 = x1.fma(b, c41); c42 = x2.fma(b, c42);
+            b = FloatVector.broadcast(S, panel[wi + 5]);
+            c50 = x0.fma(b, c50); c51 = x1.fma(b, c51); c52 = x2.fma(b, c52);
+            b = FloatVector.broadcast(S, panel[wi + 6]);
+            c60 = x0.fma(b, c60); c61 = x1.fma(b, c61); c62 = x2.fma(b, c62);
+            b = FloatVector.broadcast(S, panel[wi + 7]);
+            c70 = x0.fma(b, c70); c71 = x1.fma(b, c71); c72 = x2.fma(b, c72);
+        }
+        c00.intoArray(acc, ao); c01.intoArray(acc, ao + L); c02.intoArray(acc, ao + 2 * L);
+        c10.intoArray(acc, ao + MR); c11.intoArray(acc, ao + MR + L); c12.intoArray(acc, ao + MR + 2 * L);
+        c20.intoArray(acc, ao + 2 * MR); c21.intoArray(acc, ao + 2 * MR + L); c22.intoArray(acc, ao + 2 * MR + 2 * L);
+        c30.intoArray(acc, ao + 3 * MR); c31.intoArray(acc, ao + 3 * MR + L); c32.intoArray(acc, ao + 3 * MR + 2 * L);
+        c40.intoArray(acc, ao + 4 * MR); c41.intoArray(acc, ao + 4 * MR + L); c42.intoArray(acc, ao + 4 * MR + 2 * L);
+        c50.intoArray(acc, ao + 5 * MR); c51.intoArray(acc, ao + 5 * MR + L); c52.intoArray(acc, ao + 5 * MR + 2 * L);
+        c60.intoArray(acc, ao + 6 * MR); c61.intoArray(acc, ao + 6 * MR + L); c62.intoArray(acc, ao + 6 * MR + 2 * L);
+        c70.intoArray(acc, ao + 7 * MR); c71.intoArray(acc, ao + 7 * MR + L); c72.intoArray(acc, ao + 7 * MR + 2 * L);
     }
 
     static int roundUp(int v, int to) { return (v + to - 1) / to * to; }

@@ -47,7 +47,7 @@ public final class RelPosAttention {
                                float scale, float[] relPosH, float[] relPosW, Parallel par) {
         check(qkv, out, gridH, gridW, h, w, pad, heads, headDim, relPosH, relPosW);
         Grid g = new Grid(gridH, gridW, h, w, heads, headDim, pad == null ? new float[3 * heads * headDim] : pad,
-                padRows(relPosH, 2 * h - 1, headDim), padRows(relPosW, 2 * w - 1, headDim));
+                packRows(relPosH, 2 * h - 1, headDim), packRows(relPosW, 2 * w - 1, headDim));
         int units = g.count() * heads;   // chunks of several windows, so a thread's buffers serve many
         par.forChunks(units, Math.max(1, units / (4 * par.threads())), (u0, u1) -> {
             Window window = new Window(g);
@@ -137,13 +137,15 @@ public final class RelPosAttention {
         /** rel [rows, MR] = table [rows, d] · q, every row of the table against every (unscaled) query of the tile. */
         private void product(float[] table, float[] rel) {
             Arrays.fill(rel, 0f);
-            for (int r0 = 0; r0 < table.length / d; r0 += NR) Matmul.kernel(tile.q, 0, table, r0 * d, d, rel, r0 * MR);
+            for (int r0 = 0; r0 < table.length / d; r0 += NR) QueryTile.kernel(tile.q, 0, table, r0 * d, d, rel, r0 * MR);
         }
     }
 
-    /** table [rows, d] copied with zero rows up to a multiple of {@link Matmul#NR}. */
-    private static float[] padRows(float[] table, int rows, int d) {
-        return Arrays.copyOf(table, QueryTile.roundUp(rows, NR) * d);
+    /** table [rows, d] packed in panels of {@link QueryTile#NR} rows ({@link QueryTile#pack}), zero rows up to a multiple of NR. */
+    private static float[] packRows(float[] table, int rows, int d) {
+        float[] packed = new float[QueryTile.roundUp(rows, NR) * d];
+        for (int r0 = 0; r0 < rows; r0 += NR) QueryTile.pack(table, r0 * d, d, Math.min(NR, rows - r0), d, packed, r0 * d);
+        return packed;
     }
 
     private static void check(float[] qkv, float[] out, int gridH, int gridW, int h, int w, float[] pad, int heads, int headDim,
