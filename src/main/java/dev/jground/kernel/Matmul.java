@@ -263,14 +263,45 @@ public final class Matmul {
         int chunks = (n + GEMM_CHUNK - 1) / GEMM_CHUNK;
         int groups = chunks >= 4 * par.threads() ? 1 : Math.min(blockTiles, (4 * par.threads() + chunks - 1) / chunks);
         int perBlock = chunks * groups, bt = blockTiles;
+        // W widened and packed once for all units when more than one unit would widen the same rows
+        // (several blocks of x, or a narrow W shared out by tile groups) and the copy is small
+        float[] wp = blocks * groups > 1 && (long) roundUp(n, NR) * k <= PACK_ONCE ? packAll(w, par) : null;
         par.forChunks(blocks * perBlock, 1, (u0, u1) -> {
             for (int u = u0; u < u1; u++) {
                 int b = u / perBlock, c = u % perBlock / groups, g = u % groups;
                 int first = b * bt, count = Math.min(tiles, first + bt) - first;
-                gemmPanels(packed, first + count * g / groups, first + count * (g + 1) / groups, m, columns, w, bias, y,
+                gemmPanels(packed, first + count * g / groups, first + count * (g + 1) / groups, m, columns, w, wp, bias, y,
                         c * GEMM_CHUNK, Math.min(n, (c + 1) * GEMM_CHUNK));
             }
         });
+    }
+
+    /** At most this many floats (16 MiB) of W are packed whole for one product. */
+    static final long PACK_ONCE = 1 << 22;
+
+    private static final ThreadLocal<float[]> PACKED_W = ThreadLocal.withInitial(() -> new float[0]);
+
+    /** All of W packed: panel P (rows P·NR ..) as [K][NR] at P·NR·K, so its K block from k0 starts at P·NR·K + k0·NR. */
+    private static float[] packAll(WeightMatrix w, Parallel par) {
+        int n = w.rows(), k = w.cols(), panels = (n + NR - 1) / NR;
+        float[] wp = PACKED_W.get();
+        if (wp.length < panels * NR * k) PACKED_W.set(wp = new float[panels * NR * k]);
+        float[] out = wp;
+        par.forChunks(panels, 1, (p0, p1) -> {
+            for (int p = p0; p < p1; p++)
+                for (int k0 = 0; k0 < k; k0 += KC) packBlock(w, p * NR, Math.min(NR, n - p * NR), k0, Math.min(KC, k - k0), out, p * NR * k + k0 * NR);
+        });
+        return out;
+    }
+
+    /** W rows [j0, j0 + rows), columns [k0, k0 + kc) widened and packed ({@link #pack}) at panel[pOff ..]. */
+    private static void packBlock(WeightMatrix w, int j0, int rows, int k0, int kc, float[] panel, int pOff) {
+        DType dt = w.dtype();
+        long rowBytes = (long) dt.byteSize() * w.cols();
+        float[] rowsBuf = W_ROWS.get();
+        for (int c = 0; c < rows; c++)
+            Convert.toF32(dt, w.data(), (j0 + c) * rowBytes + (long) k0 * dt.byteSize(), rowsBuf, c * kc, kc);
+        pack(rowsBuf, 0, kc, rows, kc, panel, pOff);
     }
 
     /** Tile t: xp[(t·K + k)·MR + lane] = x[t·MR + lane, k] for x [m, K], zero past the last row. */
@@ -295,24 +326,23 @@ public final class Matmul {
      * in the micro-kernel's own layout (panel p, tile t: [NR][MR]), so a K block costs the kernel
      * a vector load and store per accumulator, and y's stores happen once.
      */
-    private static void gemmPanels(float[] xp, int t0, int t1, int m, boolean columns, WeightMatrix w, float[] bias, float[] y,
-                                   int n0, int n1) {
+    private static void gemmPanels(float[] xp, int t0, int t1, int m, boolean columns, WeightMatrix w, float[] wp, float[] bias,
+                                   float[] y, int n0, int n1) {
         int n = w.rows(), k = w.cols(), panels = (n1 - n0 + NR - 1) / NR, tileSize = NR * MR, tiles = t1 - t0;
         if (tiles <= 0) return;
-        DType dt = w.dtype();
-        long rowBytes = (long) dt.byteSize() * k;
-        float[] rowsBuf = W_ROWS.get(), panel = W_PANEL.get(), acc = ACC.get();
+        float[] panel = W_PANEL.get(), acc = ACC.get();
         if (acc.length < panels * tiles * tileSize) ACC.set(acc = new float[panels * tiles * tileSize]);
         java.util.Arrays.fill(acc, 0, panels * tiles * tileSize, 0f);
         for (int k0 = 0; k0 < k; k0 += KC) {
             int kc = Math.min(KC, k - k0);
             for (int p = 0; p < panels; p++) {
                 int j0 = n0 + p * NR, cols = Math.min(NR, n1 - j0);
-                for (int c = 0; c < cols; c++)
-                    Convert.toF32(dt, w.data(), (j0 + c) * rowBytes + (long) k0 * dt.byteSize(), rowsBuf, c * kc, kc);
-                pack(rowsBuf, 0, kc, cols, kc, panel, 0);
+                float[] src = panel;
+                int so = 0;
+                if (wp == null) packBlock(w, j0, cols, k0, kc, panel, 0);
+                else { src = wp; so = j0 * k + k0 * NR; }   // j0 is a multiple of NR
                 for (int t = t0; t < t1; t++)
-                    kernel(xp, (t * k + k0) * MR, panel, 0, kc, acc, (p * tiles + t - t0) * tileSize);
+                    kernel(xp, (t * k + k0) * MR, src, so, kc, acc, (p * tiles + t - t0) * tileSize);
             }
         }
         for (int p = 0; p < panels; p++) {
