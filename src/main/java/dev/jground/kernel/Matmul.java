@@ -349,18 +349,42 @@ public final class Matmul {
             int j0 = n0 + p * NR, cols = Math.min(NR, n1 - j0);
             for (int t = t0; t < t1; t++) {
                 int a = (p * tiles + t - t0) * tileSize, i0 = t * MR, tileRows = Math.min(MR, m - i0);
-                if (columns) {   // along y's rows in both cases
-                    for (int c = 0; c < cols; c++) {
-                        float b = bias == null ? 0f : bias[j0 + c];
-                        for (int i = 0, yo = (j0 + c) * m + i0, ao = a + c * MR; i < tileRows; i++) y[yo + i] = acc[ao + i] + b;
-                    }
-                } else {
-                    for (int i = 0; i < tileRows; i++)
-                        for (int c = 0, yo = (i0 + i) * n + j0; c < cols; c++) y[yo + c] = acc[a + c * MR + i] + (bias == null ? 0f : bias[j0 + c]);
-                }
+                if (columns) storeColumns(acc, a, bias, y, m, i0, tileRows, j0, cols);
+                else storeRows(acc, a, bias, y, n, i0, tileRows, j0, cols);
             }
         }
     }
+
+    /** y [N, m] rows j0 .. j0 + cols, positions i0 .. i0 + tileRows: a tile's sums are y's rows already. */
+    private static void storeColumns(float[] acc, int a, float[] bias, float[] y, int m, int i0, int tileRows, int j0, int cols) {
+        int iv = tileRows - tileRows % L;
+        for (int c = 0; c < cols; c++) {
+            float b = bias == null ? 0f : bias[j0 + c];
+            int yo = (j0 + c) * m + i0, ao = a + c * MR;
+            for (int i = 0; i < iv; i += L) FloatVector.fromArray(F, acc, ao + i).add(b).intoArray(y, yo + i);
+            for (int i = iv; i < tileRows; i++) y[yo + i] = acc[ao + i] + b;
+        }
+    }
+
+    /**
+     * y [m, N] rows i0 .. i0 + tileRows, columns j0 .. j0 + cols: each row of y is a column of the
+     * tile's sums, gathered at once (NR lanes MR apart) when the panel is whole and fits a vector.
+     */
+    private static void storeRows(float[] acc, int a, float[] bias, float[] y, int n, int i0, int tileRows, int j0, int cols) {
+        if (cols == NR && L >= NR) {
+            FloatVector b = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, j0, ROW_LANES);
+            for (int i = 0; i < tileRows; i++)
+                FloatVector.fromArray(F, acc, a + i, ROW_GATHER, 0, ROW_LANES).add(b).intoArray(y, (i0 + i) * n + j0, ROW_LANES);
+            return;
+        }
+        for (int i = 0; i < tileRows; i++)
+            for (int c = 0, yo = (i0 + i) * n + j0; c < cols; c++) y[yo + c] = acc[a + c * MR + i] + (bias == null ? 0f : bias[j0 + c]);
+    }
+
+    /** Lane c < NR of a row of y is sum c of its tile: acc[c·MR + i]. */
+    private static final int[] ROW_GATHER = new int[Math.max(L, NR)];
+    static { for (int c = 0; c < NR; c++) ROW_GATHER[c] = c * MR; }
+    private static final jdk.incubator.vector.VectorMask<Float> ROW_LANES = F.indexInRange(0, NR);
 
     /**
      * panel[pOff + kk·NR + c] = src[off + c·stride + kk] for c < rows, kk < kc, and 0 for the rows
