@@ -16,12 +16,14 @@ import java.nio.ByteOrder;
  *
  * <p>Two regimes. Few rows of x (decode: M = 1) make this a matrix-vector product bound by
  * memory bandwidth: each thread streams its share of W's rows once, widening them on the way.
- * Many rows make it compute-bound, and it runs as a blocked GEMM: x is packed transposed
- * (lanes run along M), W is widened a block of {@link #NR} rows × {@link #KC} columns at a time
- * and packed column by column ([KC][NR]) into a small per-thread panel that stays in L1, and an
- * {@link #MR} × {@code NR} micro-kernel keeps 24 vector accumulators in registers, each step being
- * 3 vector loads of x, NR broadcasts of W and 3·NR fused multiply-adds. In both, threads take
- * chunks of W's rows (N) in turn; no weight matrix is ever widened whole.
+ * Many rows make it compute-bound, and it runs as a blocked GEMM (the BLIS loop nest): x is
+ * packed transposed (lanes run along M) in tiles of {@link #MR} rows; a thread's chunk of W's
+ * rows is widened {@link #KC} columns at a time and packed column by column into panels of
+ * {@link #NR} rows ([KC][NR], so a step's NR values are adjacent) that stay in L2; each x tile's
+ * KC slice (32 KiB) then stays in L1 while every panel of the chunk passes it; and an MR × NR
+ * micro-kernel keeps 24 vector accumulators in registers, each step being 2 vector loads of x,
+ * NR broadcasts of W and 2·NR fused multiply-adds. In both, threads take chunks of W's rows
+ * (N) in turn; no large weight matrix is ever widened whole.
  */
 public final class Matmul {
     private Matmul() {}
@@ -34,15 +36,16 @@ public final class Matmul {
     static final int NR = 12;
     /** Rows of x per micro-tile: two vectors of lanes (32 with 512-bit vectors). */
     static final int MR = 2 * L;
-    /** K block: a packed panel of NR widened W rows of KC (16 KiB) stays in L1 while every x tile passes. */
-    static final int KC = 512;
+    /** K block: an x tile's slice of MR × KC (32 KiB with 512-bit vectors) stays in L1 while the chunk's panels pass. */
+    static final int KC = 256;
     /**
      * At most this many rows of x per block (672 with 512-bit vectors) when K ≥ KC, so a packed
-     * MC × KC slice of x (1.3 MiB) stays in L2; every block widens W again, so CLIP-L's 577 tokens
-     * fit one. Shorter rows allow proportionally more.
+     * MC × KC slice of x (0.7 MiB) stays in L2 beside a packed chunk of W; every block widens W
+     * again (unless W is packed whole), so CLIP-L's 577 tokens fit one. Shorter rows allow
+     * proportionally more.
      */
     static final int MC = 21 * MR;
-    /** W rows per unit of work handed to a thread: many units per thread, each long enough to reuse x from L2. */
+    /** W rows per unit of work handed to a thread (their packed K block: 192 KiB, in L2): many units per thread. */
     static final int GEMM_CHUNK = 16 * NR, GEMV_CHUNK = 64;
     /** Below this many rows of x the matrix-vector path wins: GEMM tiles would be mostly padding. */
     static final int SMALL_M = 8;
@@ -54,7 +57,7 @@ public final class Matmul {
 
     private static final ThreadLocal<float[]> PACKED_X = ThreadLocal.withInitial(() -> new float[0]);
     private static final ThreadLocal<float[]> W_ROWS = ThreadLocal.withInitial(() -> new float[NR * KC]);
-    private static final ThreadLocal<float[]> W_PANEL = ThreadLocal.withInitial(() -> new float[NR * KC]);
+    private static final ThreadLocal<float[]> W_CHUNK = ThreadLocal.withInitial(() -> new float[roundUp(GEMM_CHUNK, NR) * KC]);
     private static final ThreadLocal<float[]> ACC = ThreadLocal.withInitial(() -> new float[0]);
 
     /**
@@ -198,7 +201,7 @@ public final class Matmul {
     }
 
     /**
-     * sums[r] = row r · x[xo ..] over all of K for F16 rows. Each KC-long chunk of the four rows is
+     * sums[r] = row r · x[xo ..] over all of K for F16 rows. Each PANEL-long chunk of the four rows is
      * widened into a panel by {@link Convert#f16ToF32} (the hardware conversion), then dotted from
      * L1: cheaper than widening in Vector API registers with integer arithmetic.
      */
@@ -206,18 +209,18 @@ public final class Matmul {
         float[] p = F16_PANEL.get();
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         int kc = 0;
-        for (; kc + KC <= k; kc += KC) {
+        for (; kc + PANEL <= k; kc += PANEL) {
             long o = 2L * kc;
-            Convert.f16ToF32(seg, r0 + o, p, 0, KC);
-            Convert.f16ToF32(seg, r1 + o, p, KC, KC);
-            Convert.f16ToF32(seg, r2 + o, p, 2 * KC, KC);
-            Convert.f16ToF32(seg, r3 + o, p, 3 * KC, KC);
-            for (int c = 0; c < KC; c += L) {
+            Convert.f16ToF32(seg, r0 + o, p, 0, PANEL);
+            Convert.f16ToF32(seg, r1 + o, p, PANEL, PANEL);
+            Convert.f16ToF32(seg, r2 + o, p, 2 * PANEL, PANEL);
+            Convert.f16ToF32(seg, r3 + o, p, 3 * PANEL, PANEL);
+            for (int c = 0; c < PANEL; c += L) {
                 FloatVector xv = FloatVector.fromArray(F, x, xo + kc + c);
                 a0 = FloatVector.fromArray(F, p, c).fma(xv, a0);
-                a1 = FloatVector.fromArray(F, p, KC + c).fma(xv, a1);
-                a2 = FloatVector.fromArray(F, p, 2 * KC + c).fma(xv, a2);
-                a3 = FloatVector.fromArray(F, p, 3 * KC + c).fma(xv, a3);
+                a1 = FloatVector.fromArray(F, p, PANEL + c).fma(xv, a1);
+                a2 = FloatVector.fromArray(F, p, 2 * PANEL + c).fma(xv, a2);
+                a3 = FloatVector.fromArray(F, p, 3 * PANEL + c).fma(xv, a3);
             }
         }
         sums[0] = Lanes.sum(a0); sums[1] = Lanes.sum(a1);
@@ -233,7 +236,9 @@ public final class Matmul {
         }
     }
 
-    private static final ThreadLocal<float[]> F16_PANEL = ThreadLocal.withInitial(() -> new float[4 * KC]);
+    /** F16 values widened per row at a time by the matrix-vector path: four rows of PANEL floats (8 KiB) in L1. */
+    private static final int PANEL = 512;
+    private static final ThreadLocal<float[]> F16_PANEL = ThreadLocal.withInitial(() -> new float[4 * PANEL]);
 
     // ---- many rows: blocked GEMM ----
 
@@ -330,20 +335,22 @@ public final class Matmul {
                                    float[] y, int n0, int n1) {
         int n = w.rows(), k = w.cols(), panels = (n1 - n0 + NR - 1) / NR, tileSize = NR * MR, tiles = t1 - t0;
         if (tiles <= 0) return;
-        float[] panel = W_PANEL.get(), acc = ACC.get();
+        float[] chunk = W_CHUNK.get(), acc = ACC.get();
         if (acc.length < panels * tiles * tileSize) ACC.set(acc = new float[panels * tiles * tileSize]);
         java.util.Arrays.fill(acc, 0, panels * tiles * tileSize, 0f);
         for (int k0 = 0; k0 < k; k0 += KC) {
             int kc = Math.min(KC, k - k0);
-            for (int p = 0; p < panels; p++) {
-                int j0 = n0 + p * NR, cols = Math.min(NR, n1 - j0);
-                float[] src = panel;
-                int so = 0;
-                if (wp == null) packBlock(w, j0, cols, k0, kc, panel, 0);
-                else { src = wp; so = j0 * k + k0 * NR; }   // j0 is a multiple of NR
-                for (int t = t0; t < t1; t++)
-                    kernel(xp, (t * k + k0) * MR, src, so, kc, acc, (p * tiles + t - t0) * tileSize);
-            }
+            // panel p of this K block: in the chunk's buffer, or in W packed whole (j0 a multiple of NR)
+            float[] src = wp == null ? chunk : wp;
+            int first = wp == null ? 0 : n0 * k + k0 * NR, step = wp == null ? NR * kc : NR * k;
+            if (wp == null)
+                for (int p = 0; p < panels; p++) {
+                    int j0 = n0 + p * NR;
+                    packBlock(w, j0, Math.min(NR, n1 - j0), k0, kc, chunk, p * NR * kc);
+                }
+            for (int t = t0; t < t1; t++)   // the x tile stays in L1 while the chunk's panels pass
+                for (int p = 0; p < panels; p++)
+                    kernel(xp, (t * k + k0) * MR, src, first + p * step, kc, acc, (p * tiles + t - t0) * tileSize);
         }
         for (int p = 0; p < panels; p++) {
             int j0 = n0 + p * NR, cols = Math.min(NR, n1 - j0);
