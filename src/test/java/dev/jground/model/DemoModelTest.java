@@ -95,6 +95,30 @@ class DemoModelTest {
         }
     }
 
+    /** The decoder keeps its first block's image side for the next prompt of the same image: it must change nothing. */
+    @Test void aSecondPromptOnTheSameImageDecodesAsOnAFreshModel() throws Exception {
+        SamConfig c = SamConfig.load(SAM.resolve("config.json"));
+        try (CpuBackend b = new CpuBackend(2); Checkpoint checkpoint = Checkpoint.open(SAM);
+             SafeTensorsFile ref = SafeTensorsFile.open(REFERENCE)) {
+            RgbImage image = image(ref, "scene_0.image");
+            long[] point = ref.tensor("scene_0.sam_point").toLongArray();
+            float[] first = {point[0], point[1]}, second = {point[0] / 2f, point[1] / 2f};
+            int[] positive = {1};
+            SamPredictor warm = new SamPredictor(new SamModel(checkpoint, b, c), b);
+            warm.setImage(image);
+            SamPredictor.Prediction a = warm.predict(first, positive, null, null, true);
+            SamPredictor.Prediction bWarm = warm.predict(second, positive, null, null, true);
+            SamPredictor.Prediction aAgain = warm.predict(first, positive, null, null, true);
+            SamPredictor fresh = new SamPredictor(new SamModel(checkpoint, b, c), b);
+            fresh.setImage(image);
+            SamPredictor.Prediction bFresh = fresh.predict(second, positive, null, null, true);
+            assertArrayEquals(b.download(bFresh.lowResMasks()), b.download(bWarm.lowResMasks()), "second prompt, warm against fresh");
+            assertArrayEquals(bFresh.iouPredictions(), bWarm.iouPredictions());
+            assertArrayEquals(b.download(a.lowResMasks()), b.download(aAgain.lowResMasks()), "first prompt again");
+            assertFalse(Arrays.equals(b.download(a.lowResMasks()), b.download(bWarm.lowResMasks())), "two points, two answers");
+        }
+    }
+
     static RgbImage image(SafeTensorsFile ref, String name) {
         var t = ref.tensor(name);
         return new RgbImage(t.dim(1), t.dim(0), t.data().toArray(ValueLayout.JAVA_BYTE));

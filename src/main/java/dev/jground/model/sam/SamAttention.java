@@ -28,7 +28,17 @@ final class SamAttention {
 
     /** q [Tq, C], k and v [Tk, C] -> [Tq, C]. */
     Tensor forward(Backend b, Tensor q, Tensor k, Tensor v) {
-        Tensor y = b.attention(qProj.forward(b, q), kProj.forward(b, k), vProj.forward(b, v), k.shape()[0], heads, heads, scale, false, null);
-        return outProj.forward(b, y);
+        return attend(b, projectQ(b, q), projectK(b, k), projectV(b, v));
+    }
+
+    Tensor projectQ(Backend b, Tensor q) { return qProj.forward(b, q); }
+
+    Tensor projectK(Backend b, Tensor k) { return kProj.forward(b, k); }
+
+    Tensor projectV(Backend b, Tensor v) { return vProj.forward(b, v); }
+
+    /** The attention of projected q [Tq, C / downsample], k and v [Tk, C / downsample], projected back: [Tq, C]. */
+    Tensor attend(Backend b, Tensor q, Tensor k, Tensor v) {
+        return outProj.forward(b, b.attention(q, k, v, k.shape()[0], heads, heads, scale, false, null));
     }
 }

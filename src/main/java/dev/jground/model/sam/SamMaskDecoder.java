@@ -64,6 +64,22 @@ public final class SamMaskDecoder {
     private Tensor lastPe, lastPeTokens;
 
     /**
+     * (imageEmbeddings + dense) as tokens [HW, C]. Without a mask prompt, dense is the same tensor
+     * for every prompt, so for the prompts of one image this is the same tensor too: kept, it
+     * lets the transformer's first block reuse its image side (SamTwoWayAttentionBlock.imageSide).
+     */
+    private synchronized Tensor imageTokens(Backend b, Tensor imageEmbeddings, Tensor dense, int hw) {
+        if (imageEmbeddings != lastEmbeddings || dense != lastDense) {
+            lastImageTokens = b.transpose(b.add(imageEmbeddings, dense), hidden, hw);
+            lastEmbeddings = imageEmbeddings;
+            lastDense = dense;
+        }
+        return lastImageTokens;
+    }
+
+    private Tensor lastEmbeddings, lastDense, lastImageTokens;
+
+    /**
      * imageEmbeddings and imagePe [C, g, g], sparse [N, C] or null, dense [C, g, g]; multimask
      * selects the masks of tokens 1..3, else the mask of token 0.
      */
@@ -71,7 +87,7 @@ public final class SamMaskDecoder {
         int[] s = imageEmbeddings.shape();
         int g = s[1], hw = s[1] * s[2];
         Tensor tokens = sparse == null ? b.concat(iouToken, maskTokens) : b.concat(iouToken, maskTokens, sparse);
-        Tensor src = b.transpose(b.add(imageEmbeddings, dense), hidden, hw);
+        Tensor src = imageTokens(b, imageEmbeddings, dense, hw);
         Tensor pos = tokens(b, imagePe, hw);
         SamTwoWayAttentionBlock.State out = transformer.forward(b, src, pos, tokens);
 
