@@ -348,9 +348,13 @@ public final class Matmul {
                     int j0 = n0 + p * NR;
                     packBlock(w, j0, Math.min(NR, n1 - j0), k0, kc, chunk, p * NR * kc);
                 }
-            for (int t = t0; t < t1; t++)   // the x tile stays in L1 while the chunk's panels pass
+            for (int t = t0; t < t1; t++) {   // the x tile stays in L1 while the chunk's panels pass
+                // a last tile of at most L rows (m = 36: a 12×12 map's Winograd tiles, a 6×6 map) needs half the work
+                boolean half = m - t * MR <= L;
                 for (int p = 0; p < panels; p++)
-                    kernel(xp, (t * k + k0) * MR, src, first + p * step, kc, acc, (p * tiles + t - t0) * tileSize);
+                    if (half) kernelHalf(xp, (t * k + k0) * MR, src, first + p * step, kc, acc, (p * tiles + t - t0) * tileSize);
+                    else kernel(xp, (t * k + k0) * MR, src, first + p * step, kc, acc, (p * tiles + t - t0) * tileSize);
+            }
         }
         for (int p = 0; p < panels; p++) {
             int j0 = n0 + p * NR, cols = Math.min(NR, n1 - j0);
@@ -478,6 +482,33 @@ public final class Matmul {
         c60.intoArray(acc, ao + 6 * MR); c61.intoArray(acc, ao + 6 * MR + L); c70.intoArray(acc, ao + 7 * MR); c71.intoArray(acc, ao + 7 * MR + L);
         c80.intoArray(acc, ao + 8 * MR); c81.intoArray(acc, ao + 8 * MR + L); c90.intoArray(acc, ao + 9 * MR); c91.intoArray(acc, ao + 9 * MR + L);
         c100.intoArray(acc, ao + 10 * MR); c101.intoArray(acc, ao + 10 * MR + L); c110.intoArray(acc, ao + 11 * MR); c111.intoArray(acc, ao + 11 * MR + L);
+    }
+
+    /** {@link #kernel} for the first L rows of the tile only (the rest are padding): lanes L .. MR of acc are left alone. */
+    static void kernelHalf(float[] xp, int xo, float[] panel, int po, int kc, float[] acc, int ao) {
+        FloatVector c0 = FloatVector.fromArray(F, acc, ao), c1 = FloatVector.fromArray(F, acc, ao + MR), c2 = FloatVector.fromArray(F, acc, ao + 2 * MR),
+                c3 = FloatVector.fromArray(F, acc, ao + 3 * MR), c4 = FloatVector.fromArray(F, acc, ao + 4 * MR), c5 = FloatVector.fromArray(F, acc, ao + 5 * MR),
+                c6 = FloatVector.fromArray(F, acc, ao + 6 * MR), c7 = FloatVector.fromArray(F, acc, ao + 7 * MR), c8 = FloatVector.fromArray(F, acc, ao + 8 * MR),
+                c9 = FloatVector.fromArray(F, acc, ao + 9 * MR), c10 = FloatVector.fromArray(F, acc, ao + 10 * MR), c11 = FloatVector.fromArray(F, acc, ao + 11 * MR);
+        for (int kk = 0; kk < kc; kk++) {
+            int wi = po + kk * NR;
+            FloatVector x0 = FloatVector.fromArray(F, xp, xo + kk * MR);
+            c0 = x0.fma(FloatVector.broadcast(F, panel[wi]), c0);
+            c1 = x0.fma(FloatVector.broadcast(F, panel[wi + 1]), c1);
+            c2 = x0.fma(FloatVector.broadcast(F, panel[wi + 2]), c2);
+            c3 = x0.fma(FloatVector.broadcast(F, panel[wi + 3]), c3);
+            c4 = x0.fma(FloatVector.broadcast(F, panel[wi + 4]), c4);
+            c5 = x0.fma(FloatVector.broadcast(F, panel[wi + 5]), c5);
+            c6 = x0.fma(FloatVector.broadcast(F, panel[wi + 6]), c6);
+            c7 = x0.fma(FloatVector.broadcast(F, panel[wi + 7]), c7);
+            c8 = x0.fma(FloatVector.broadcast(F, panel[wi + 8]), c8);
+            c9 = x0.fma(FloatVector.broadcast(F, panel[wi + 9]), c9);
+            c10 = x0.fma(FloatVector.broadcast(F, panel[wi + 10]), c10);
+            c11 = x0.fma(FloatVector.broadcast(F, panel[wi + 11]), c11);
+        }
+        c0.intoArray(acc, ao); c1.intoArray(acc, ao + MR); c2.intoArray(acc, ao + 2 * MR); c3.intoArray(acc, ao + 3 * MR);
+        c4.intoArray(acc, ao + 4 * MR); c5.intoArray(acc, ao + 5 * MR); c6.intoArray(acc, ao + 6 * MR); c7.intoArray(acc, ao + 7 * MR);
+        c8.intoArray(acc, ao + 8 * MR); c9.intoArray(acc, ao + 9 * MR); c10.intoArray(acc, ao + 10 * MR); c11.intoArray(acc, ao + 11 * MR);
     }
 
     private static int roundUp(int v, int to) { return (v + to - 1) / to * to; }
