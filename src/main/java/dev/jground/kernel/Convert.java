@@ -28,6 +28,8 @@ public final class Convert {
     /** Shorts in half a float vector: one load of these widens to exactly one float vector. */
     static final VectorSpecies<Short> H = VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
     static final int L = F.length();
+    /** Shorts in a whole float vector's bits. */
+    private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, F.vectorShape());
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     /**
@@ -39,6 +41,21 @@ public final class Convert {
     public static void f16ToF32(MemorySegment src, long byteOffset, float[] dst, int dstOff, int n) {
         check(src, byteOffset, 2, dst, dstOff, n);
         for (int i = 0; i < n; i++) dst[dstOff + i] = Float.float16ToFloat(src.get(TensorView.I16, byteOffset + 2L * i));
+    }
+
+    /**
+     * The largest |h| of the binary16 values in [byteOffset, byteOffset + bytes) as the bits h & 0x7FFF:
+     * 0x7C00 and above are inf and NaN.
+     */
+    public static int maxF16Magnitude(MemorySegment src, long byteOffset, long bytes) {
+        if (byteOffset < 0 || bytes < 0 || byteOffset + bytes > src.byteSize())
+            throw new IndexOutOfBoundsException("convert: " + bytes + " bytes at byte " + byteOffset + " overrun a segment of " + src.byteSize() + " bytes");
+        ShortVector m = ShortVector.zero(S);
+        long o = byteOffset, end = byteOffset + bytes, vend = end - (bytes % S.vectorByteSize());
+        for (; o < vend; o += S.vectorByteSize()) m = m.max(ShortVector.fromMemorySegment(S, src, o, LE).and((short) 0x7FFF));
+        int r = m.reduceLanes(VectorOperators.MAX);
+        for (; o + 2 <= end; o += 2) r = Math.max(r, src.get(TensorView.I16, o) & 0x7FFF);
+        return r;
     }
 
     /** dst[dstOff .. dstOff + n) = the n bfloat16 values at {@code src + byteOffset}. */

@@ -84,6 +84,32 @@ class ConvertTest {
         }
     }
 
+    /** The scan the F16 GEMV asks before widening by bit moves: every length (vector body and tail), every place of the largest. */
+    @Test
+    void maxF16MagnitudeMatchesAScalarScanOnOddLengths() {
+        java.util.Random r = new java.util.Random(11);
+        for (int n : new int[] {0, 1, 7, 33, 1031}) {
+            short[] bits = new short[n + 3];
+            for (int i = 0; i < bits.length; i++) bits[i] = Float.floatToFloat16((float) r.nextGaussian());
+            MemorySegment s = MemorySegment.ofArray(bits);
+            for (int at = 0; at < n; at += Math.max(1, n / 5)) {
+                for (short big : new short[] {(short) 0x7BFF, (short) 0xFC00, (short) 0x7E01}) {
+                    short kept = bits[at + 1];
+                    bits[at + 1] = big;
+                    int want = 0;
+                    for (int i = 1; i <= n; i++) want = Math.max(want, bits[i] & 0x7FFF);
+                    assertEquals(want, Convert.maxF16Magnitude(s, 2, 2L * n), "n=" + n + " largest at " + at);
+                    bits[at + 1] = kept;
+                }
+            }
+            // the values just outside the range are not read
+            bits[0] = (short) 0x7C00;
+            bits[n + 1] = (short) 0x7C00;
+            assertTrue(Convert.maxF16Magnitude(s, 2, 2L * n) < 0x7C00, "n=" + n + ": read outside its range");
+        }
+        assertThrows(IndexOutOfBoundsException.class, () -> Convert.maxF16Magnitude(MemorySegment.ofArray(new short[4]), 2, 8));
+    }
+
     @Test
     void f32CopiesFromUnalignedLittleEndianBytes() {
         try (Arena arena = Arena.ofConfined()) {

@@ -195,6 +195,40 @@ class MatmulTest {
         }
     }
 
+    /**
+     * The F16 GEMV widens by moving bits and scales x by 2^112 instead; an x with a finite value of
+     * 2^16 or more would overflow so and goes the other way (the hardware conversion). Both ways
+     * must give the twin's sums; an inf in x stays an inf either way.
+     */
+    @Test
+    void f16GemvTakesLargeActivationsTheOtherWayWithTheSameResult() {
+        SplittableRandom rnd = new SplittableRandom(5);
+        int n = 33, k = 1031;
+        WeightMatrix w = weights(DType.F16, n, k, 1, rnd);
+        for (float big : new float[] {60000f, 65535f, 65536f, 3e5f, 1e30f}) {
+            for (int m : new int[] {1, 3}) {
+                float[] x = new float[m * k];
+                for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextDouble(-1, 1);
+                x[m * k / 2] = big;
+                float[] y = new float[m * n];
+                Matmul.matmul(x, m, w, null, y, TWO);
+                double[] want = reference(x, m, w, null);
+                for (int i = 0; i < m * n; i++)
+                    assertEquals(want[i], y[i], 1e-5 * k + 1e-6 * Math.abs(want[i]), "x holding " + big + ", m=" + m + ": y[" + i + "]");
+            }
+        }
+        float[] x = new float[k];
+        java.util.Arrays.fill(x, 0.5f);
+        x[100] = Float.POSITIVE_INFINITY;
+        float[] y = new float[n];
+        Matmul.matmul(x, 1, w, null, y, TWO);
+        for (int j = 0; j < n; j++) {
+            float wj = w.get(j, 100);
+            float want = wj > 0 ? Float.POSITIVE_INFINITY : wj < 0 ? Float.NEGATIVE_INFINITY : Float.NaN;
+            assertEquals(want, y[j], "inf in x, row " + j + " (weight " + wj + ")");
+        }
+    }
+
     @Test
     void degenerateShapes() {
         check(DType.F32, 0, 5, 5, true, TWO, 0);
