@@ -116,7 +116,7 @@ public final class Matmul {
         boolean halves = dt == DType.F16 && fitsHalfScale(x, m * k) && !w.hasNonFinite(par);
         float[] xs = dt == DType.BF16 ? pairSplit(x, m, k, 1f) : halves ? pairSplit(x, m, k, HALF_SCALE) : x;
         par.forChunks(n, GEMV_CHUNK, (n0, n1) -> {
-            float[] sums = new float[4];
+            float[] sums = new float[4 * L];   // the four rows' accumulators, stored to be summed (Lanes.sumEach)
             for (int j = n0; j < n1; j += 4) {
                 int rows = Math.min(4, n1 - j);
                 for (int i = 0; i < m; i++) gemvRows(x, xs, halves, i, w, bias, y, j, rows, sums);
@@ -201,8 +201,8 @@ public final class Matmul {
             a2 = FloatVector.fromMemorySegment(F, seg, r2 + o, LE).fma(xv, a2);
             a3 = FloatVector.fromMemorySegment(F, seg, r3 + o, LE).fma(xv, a3);
         }
-        sums[0] = Lanes.sum(a0); sums[1] = Lanes.sum(a1);
-        sums[2] = Lanes.sum(a2); sums[3] = Lanes.sum(a3);
+        a0.intoArray(sums, 0); a1.intoArray(sums, L); a2.intoArray(sums, 2 * L); a3.intoArray(sums, 3 * L);
+        Lanes.sumEach(sums, 4);
         return kv;
     }
 
@@ -219,8 +219,8 @@ public final class Matmul {
             a2 = v2.and(0xFFFF_0000).reinterpretAsFloats().fma(xd, v2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xe, a2));
             a3 = v3.and(0xFFFF_0000).reinterpretAsFloats().fma(xd, v3.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xe, a3));
         }
-        sums[0] = Lanes.sum(a0); sums[1] = Lanes.sum(a1);
-        sums[2] = Lanes.sum(a2); sums[3] = Lanes.sum(a3);
+        a0.intoArray(sums, 0); a1.intoArray(sums, L); a2.intoArray(sums, 2 * L); a3.intoArray(sums, 3 * L);
+        Lanes.sumEach(sums, 4);
     }
 
     /** As {@link #dotBf16} for F16 rows, against x reordered and scaled by {@link #pairSplit} (see {@link #HALF_SCALE}). */
@@ -236,8 +236,8 @@ public final class Matmul {
             a2 = highHalf(v2).fma(xd, lowHalf(v2).fma(xe, a2));
             a3 = highHalf(v3).fma(xd, lowHalf(v3).fma(xe, a3));
         }
-        sums[0] = Lanes.sum(a0); sums[1] = Lanes.sum(a1);
-        sums[2] = Lanes.sum(a2); sums[3] = Lanes.sum(a3);
+        a0.intoArray(sums, 0); a1.intoArray(sums, L); a2.intoArray(sums, 2 * L); a3.intoArray(sums, 3 * L);
+        Lanes.sumEach(sums, 4);
     }
 
     /** Each lane's low binary16 h as float bits of h · 2^-112: up to bit 31, back 3 with the sign, the sign's copies cleared. */
@@ -273,8 +273,8 @@ public final class Matmul {
                 a3 = FloatVector.fromArray(F, p, 3 * PANEL + c).fma(xv, a3);
             }
         }
-        sums[0] = Lanes.sum(a0); sums[1] = Lanes.sum(a1);
-        sums[2] = Lanes.sum(a2); sums[3] = Lanes.sum(a3);
+        a0.intoArray(sums, 0); a1.intoArray(sums, L); a2.intoArray(sums, 2 * L); a3.intoArray(sums, 3 * L);
+        Lanes.sumEach(sums, 4);
         if (kc < k) {   // the last partial chunk, one element at a time, in order
             long[] rows = {r0, r1, r2, r3};
             for (int r = 0; r < 4; r++) {
