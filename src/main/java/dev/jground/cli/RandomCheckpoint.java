@@ -1,5 +1,6 @@
 package dev.jground.cli;
 
+import dev.jground.io.PageCache;
 import dev.jground.io.SafeTensorsWriter;
 import dev.jground.io.TensorSpec;
 import dev.jground.kernel.Parallel;
@@ -39,6 +40,8 @@ final class RandomCheckpoint {
                     (spec, data) -> fill(spec, data, par));
         }
         Files.writeString(dir.resolve("config.json"), configJson);
+        // read back from disk when timed, as a user's checkpoint is (PageCache says why)
+        PageCache.evict(dir.resolve("model.safetensors"));
     }
 
     /** Every tensor of a real-layouts manifest ({@link TensorSpec#readManifest}), all files together. */
