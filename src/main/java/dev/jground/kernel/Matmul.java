@@ -473,7 +473,7 @@ public final class Matmul {
     /** For L steps of NR rows {@code stride} apart: map[kk·NR + c] = c·stride + kk, the source of each packed element. */
     private static int[] packMap(int stride) {
         int[] map = PACK_MAP.get();
-        if (map[NR] != stride) {   // element (kk 0, c 1) is the stride itself
+        if (map[1] != stride) {   // element (kk 0, c 1) is the stride itself
             for (int kk = 0; kk < L; kk++)
                 for (int c = 0; c < NR; c++) map[kk * NR + c] = c * stride + kk;
         }
