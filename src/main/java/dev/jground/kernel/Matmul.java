@@ -464,10 +464,18 @@ public final class Matmul {
                 for (int v = 0; v < NR; v++)
                     FloatVector.fromArray(F, src, off + kv, map, v * L).intoArray(panel, pOff + kv * NR + v * L);
         }
+        packColumns(src, off, stride, rows, NR, kv, kc, panel, pOff);
+    }
+
+    /**
+     * Steps [from, kc) of {@link #pack} one element at a time, for panels of {@code nr} rows: this
+     * GEMM's NR, or {@link QueryTile}'s (keys, value channels, position tables).
+     */
+    static void packColumns(float[] src, int off, int stride, int rows, int nr, int from, int kc, float[] panel, int pOff) {
         for (int c = 0; c < rows; c++)
-            for (int kk = kv, o = off + c * stride; kk < kc; kk++) panel[pOff + kk * NR + c] = src[o + kk];
-        for (int c = rows; c < NR; c++)
-            for (int kk = kv; kk < kc; kk++) panel[pOff + kk * NR + c] = 0f;
+            for (int kk = from, o = off + c * stride; kk < kc; kk++) panel[pOff + kk * nr + c] = src[o + kk];
+        for (int c = rows; c < nr; c++)
+            for (int kk = from; kk < kc; kk++) panel[pOff + kk * nr + c] = 0f;
     }
 
     /** For L steps of NR rows {@code stride} apart: map[kk·NR + c] = c·stride + kk, the source of each packed element. */
@@ -566,5 +574,5 @@ public final class Matmul {
         c8.intoArray(acc, ao + 8 * MR); c9.intoArray(acc, ao + 9 * MR); c10.intoArray(acc, ao + 10 * MR); c11.intoArray(acc, ao + 11 * MR);
     }
 
-    private static int roundUp(int v, int to) { return (v + to - 1) / to * to; }
+    static int roundUp(int v, int to) { return (v + to - 1) / to * to; }
 }

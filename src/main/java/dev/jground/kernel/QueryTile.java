@@ -53,12 +53,12 @@ final class QueryTile {
     private QueryTile(int maxKeys, int d) {
         this.d = d;
         this.maxKeys = maxKeys;
-        dPad = roundUp(d, NR);
-        keys = new float[roundUp(maxKeys, NR) * d];
-        values = new float[dPad * roundUp(maxKeys, KB)];
+        dPad = Matmul.roundUp(d, NR);
+        keys = new float[Matmul.roundUp(maxKeys, NR) * d];
+        values = new float[dPad * Matmul.roundUp(maxKeys, KB)];
         q = new float[d * MR];
         qScaled = new float[d * MR];
-        strip = new float[roundUp(maxKeys, NR) * MR];
+        strip = new float[Matmul.roundUp(maxKeys, NR) * MR];
         acc = new float[dPad * MR];
         max = new float[MR];
         inv = new float[MR];
@@ -69,7 +69,7 @@ final class QueryTile {
         if (t < 1 || t > maxKeys) throw new IllegalArgumentException("attention tile: " + t + " keys, room for " + maxKeys);
         this.t = t;
         for (int j = 0; j < t; j++) setKey(j, k, kAt[j], v, vAt[j]);
-        for (int j = t; j < roundUp(t, NR); j++)   // a last key panel's padding scores 0, never read
+        for (int j = t; j < Matmul.roundUp(t, NR); j++)   // a last key panel's padding scores 0, never read
             for (int c = 0; c < d; c++) keys[key(j) + c * NR] = 0f;
     }
 
@@ -86,7 +86,7 @@ final class QueryTile {
     }
 
     /**
-     * Keys are kept in panels of NR packed as {@link #pack} does, channel c of key j at
+     * Keys are kept in panels of NR packed as {@link Matmul#packColumns} does, channel c of key j at
      * key(j) + c·NR; values per block of KB keys in panels of NR channels, channels c0 .. c0 + NR
      * of key j adjacent at b·dPad·KB + c0·len + (j mod KB)·NR.
      */
@@ -169,21 +169,9 @@ final class QueryTile {
     }
 
     /**
-     * panel[pOff + kk·NR + c] = src[off + c·stride + kk] for c < rows, kk < kc, and 0 for the rows
-     * from {@code rows} to NR: NR rows of a matrix (keys, value channels, a position table) packed column by column, as {@link #kernel}
-     * reads them.
-     */
-    static void pack(float[] src, int off, int stride, int rows, int kc, float[] panel, int pOff) {
-        for (int c = 0; c < rows; c++)
-            for (int kk = 0, o = off + c * stride; kk < kc; kk++) panel[pOff + kk * NR + c] = src[o + kk];
-        for (int c = rows; c < NR; c++)
-            for (int kk = 0; kk < kc; kk++) panel[pOff + kk * NR + c] = 0f;
-    }
-
-    /**
      * acc[ao + c·MR + i] += Σ_kk xp[xo + kk·MR + i] · panel[po + kk·NR + c] for i < MR, c < NR:
      * {@link Matmul#kernel}'s micro-kernel in the shape of a query tile (3 × 8 vectors), the
-     * queries (or scores) along the lanes, keys (or value channels) packed by {@link #pack}.
+     * queries (or scores) along the lanes, keys (or value channels) packed by {@link Matmul#packColumns}.
      */
     static void kernel(float[] xp, int xo, float[] panel, int po, int kc, float[] acc, int ao) {
         FloatVector c00 = FloatVector.fromArray(S, acc, ao), c01 = FloatVector.fromArray(S, acc, ao + L),
@@ -233,5 +221,4 @@ final class QueryTile {
         c70.intoArray(acc, ao + 7 * MR); c71.intoArray(acc, ao + 7 * MR + L); c72.intoArray(acc, ao + 7 * MR + 2 * L);
     }
 
-    static int roundUp(int v, int to) { return (v + to - 1) / to * to; }
 }

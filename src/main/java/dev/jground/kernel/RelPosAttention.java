@@ -141,10 +141,10 @@ public final class RelPosAttention {
         }
     }
 
-    /** table [rows, d] packed in panels of {@link QueryTile#NR} rows ({@link QueryTile#pack}), zero rows up to a multiple of NR. */
+    /** table [rows, d] packed in panels of {@link QueryTile#NR} rows ({@link Matmul#packColumns}), zero rows up to a multiple of NR. */
     private static float[] packRows(float[] table, int rows, int d) {
-        float[] packed = new float[QueryTile.roundUp(rows, NR) * d];
-        for (int r0 = 0; r0 < rows; r0 += NR) QueryTile.pack(table, r0 * d, d, Math.min(NR, rows - r0), d, packed, r0 * d);
+        float[] packed = new float[Matmul.roundUp(rows, NR) * d];
+        for (int r0 = 0; r0 < rows; r0 += NR) Matmul.packColumns(table, r0 * d, d, Math.min(NR, rows - r0), NR, 0, d, packed, r0 * d);
         return packed;
     }
 
