@@ -46,7 +46,9 @@ public final class Matmul {
      */
     static final int MC = 21 * MR;
     /** W rows per unit of work handed to a thread (their packed K block: 192 KiB, in L2): many units per thread. */
-    static final int GEMM_CHUNK = 16 * NR, GEMV_CHUNK = 64;
+    static final int GEMM_CHUNK = 16 * NR;
+    /** W rows per unit of work of the matrix-vector path: four streams of 64 rows (512 KiB of F16 at K 4096). */
+    static final int GEMV_CHUNK = 256;
     /** Below this many rows of x the matrix-vector path wins: GEMM tiles would be mostly padding. */
     static final int SMALL_M = 8;
     /**
@@ -117,10 +119,15 @@ public final class Matmul {
         float[] xs = dt == DType.BF16 ? pairSplit(x, m, k, 1f) : halves ? pairSplit(x, m, k, HALF_SCALE) : x;
         par.forChunks(n, GEMV_CHUNK, (n0, n1) -> {
             float[] sums = new float[4 * L];   // the four rows' accumulators, stored to be summed (Lanes.sumEach)
-            for (int j = n0; j < n1; j += 4) {
-                int rows = Math.min(4, n1 - j);
-                for (int i = 0; i < m; i++) gemvRows(x, xs, halves, i, w, bias, y, j, rows, sums);
-            }
+            // the four rows read together come one from each quarter of the chunk: four long sequential
+            // streams, which the prefetchers keep up with, where four adjacent rows start four new
+            // streams every 32 KiB (1.3× the weight bandwidth over the 7B checkpoint on Zen 5; docs/PERFORMANCE.md)
+            int quarter = (n1 - n0) / 4;
+            for (int j = n0; j < n0 + quarter; j++)
+                for (int i = 0; i < m; i++) gemvRows(x, xs, halves, i, w, bias, y, j, quarter, 4, sums);
+            int rest = n0 + 4 * quarter;
+            if (rest < n1)
+                for (int i = 0; i < m; i++) gemvRows(x, xs, halves, i, w, bias, y, rest, 1, n1 - rest, sums);
         });
     }
 
@@ -162,44 +169,49 @@ public final class Matmul {
         return true;
     }
 
-    /** y[i, j .. j+rows); a short last group repeats its last row and drops the repeats. */
-    private static void gemvRows(float[] x, float[] xs, boolean halves, int i, WeightMatrix w, float[] bias, float[] y, int j, int rows, float[] sums) {
+    /** y[i, j + r·stride] for r < rows ≤ 4; a short group repeats its last row and drops the repeats. */
+    private static void gemvRows(float[] x, float[] xs, boolean halves, int i, WeightMatrix w, float[] bias, float[] y, int j, int stride, int rows, float[] sums) {
         int n = w.rows(), k = w.cols(), xo = i * k;
         DType dt = w.dtype();
         long rowBytes = (long) dt.byteSize() * k;
-        long r0 = j * rowBytes, r1 = Math.min(j + 1, j + rows - 1) * rowBytes,
-             r2 = Math.min(j + 2, j + rows - 1) * rowBytes, r3 = Math.min(j + 3, j + rows - 1) * rowBytes;
+        // each row its own slice, read from offset 0: C2 then checks the bounds once per row, not per
+        // load (offsets into the whole matrix kept ~20 scalar instructions of checks on every load)
+        MemorySegment seg = w.data();
+        int last = j + (rows - 1) * stride;
+        MemorySegment r0 = seg.asSlice(j * rowBytes, rowBytes), r1 = seg.asSlice(Math.min(j + stride, last) * rowBytes, rowBytes),
+                      r2 = seg.asSlice(Math.min(j + 2 * stride, last) * rowBytes, rowBytes), r3 = seg.asSlice(Math.min(j + 3 * stride, last) * rowBytes, rowBytes);
         int kv;
         if (dt == DType.F32) {
-            kv = dotF32(w.data(), r0, r1, r2, r3, x, xo, k, sums);
+            kv = dotF32(r0, r1, r2, r3, x, xo, k, sums);
         } else if (halves) {
             kv = k - k % (2 * L);
-            dotHalves(w.data(), r0, r1, r2, r3, xs, xo, kv, sums);
+            dotHalves(r0, r1, r2, r3, xs, xo, kv, sums);
         } else if (dt == DType.F16) {
             kv = k;
-            dotF16(w.data(), r0, r1, r2, r3, x, xo, k, sums);
+            dotF16(r0, r1, r2, r3, x, xo, k, sums);
         } else {
             kv = k - k % (2 * L);
-            dotBf16(w.data(), r0, r1, r2, r3, xs, xo, kv, sums);
+            dotBf16(r0, r1, r2, r3, xs, xo, kv, sums);
         }
         for (int r = 0; r < rows; r++) {
+            int row = j + r * stride;
             float t = sums[r];
-            for (int kk = kv; kk < k; kk++) t += x[xo + kk] * w.get(j + r, kk);
-            y[i * n + j + r] = bias == null ? t : t + bias[j + r];
+            for (int kk = kv; kk < k; kk++) t += x[xo + kk] * w.get(row, kk);
+            y[i * n + row] = bias == null ? t : t + bias[row];
         }
     }
 
-    /** sums[r] = row r (at byte offset r0..r3) · x[xo ..] over the vector part of K; returns its length. */
-    private static int dotF32(MemorySegment seg, long r0, long r1, long r2, long r3, float[] x, int xo, int k, float[] sums) {
+    /** sums[r] = row r (slices r0..r3) · x[xo ..] over the vector part of K; returns its length. */
+    private static int dotF32(MemorySegment r0, MemorySegment r1, MemorySegment r2, MemorySegment r3, float[] x, int xo, int k, float[] sums) {
         int kv = k - k % L;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int kk = 0; kk < kv; kk += L) {
             FloatVector xv = FloatVector.fromArray(F, x, xo + kk);
             long o = 4L * kk;
-            a0 = FloatVector.fromMemorySegment(F, seg, r0 + o, LE).fma(xv, a0);
-            a1 = FloatVector.fromMemorySegment(F, seg, r1 + o, LE).fma(xv, a1);
-            a2 = FloatVector.fromMemorySegment(F, seg, r2 + o, LE).fma(xv, a2);
-            a3 = FloatVector.fromMemorySegment(F, seg, r3 + o, LE).fma(xv, a3);
+            a0 = FloatVector.fromMemorySegment(F, r0, o, LE).fma(xv, a0);
+            a1 = FloatVector.fromMemorySegment(F, r1, o, LE).fma(xv, a1);
+            a2 = FloatVector.fromMemorySegment(F, r2, o, LE).fma(xv, a2);
+            a3 = FloatVector.fromMemorySegment(F, r3, o, LE).fma(xv, a3);
         }
         a0.intoArray(sums, 0); a1.intoArray(sums, L); a2.intoArray(sums, 2 * L); a3.intoArray(sums, 3 * L);
         Lanes.sumEach(sums, 4);
@@ -207,13 +219,13 @@ public final class Matmul {
     }
 
     /** As {@link #dotF32} for BF16 rows, against x reordered by {@link #pairSplit}. */
-    private static void dotBf16(MemorySegment seg, long r0, long r1, long r2, long r3, float[] xs, int xo, int kv, float[] sums) {
+    private static void dotBf16(MemorySegment r0, MemorySegment r1, MemorySegment r2, MemorySegment r3, float[] xs, int xo, int kv, float[] sums) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int kk = 0; kk < kv; kk += 2 * L) {
             FloatVector xe = FloatVector.fromArray(F, xs, xo + kk), xd = FloatVector.fromArray(F, xs, xo + kk + L);
             long o = 2L * kk;
-            IntVector v0 = IntVector.fromMemorySegment(Convert.I, seg, r0 + o, LE), v1 = IntVector.fromMemorySegment(Convert.I, seg, r1 + o, LE),
-                      v2 = IntVector.fromMemorySegment(Convert.I, seg, r2 + o, LE), v3 = IntVector.fromMemorySegment(Convert.I, seg, r3 + o, LE);
+            IntVector v0 = IntVector.fromMemorySegment(Convert.I, r0, o, LE), v1 = IntVector.fromMemorySegment(Convert.I, r1, o, LE),
+                      v2 = IntVector.fromMemorySegment(Convert.I, r2, o, LE), v3 = IntVector.fromMemorySegment(Convert.I, r3, o, LE);
             a0 = v0.and(0xFFFF_0000).reinterpretAsFloats().fma(xd, v0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xe, a0));
             a1 = v1.and(0xFFFF_0000).reinterpretAsFloats().fma(xd, v1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xe, a1));
             a2 = v2.and(0xFFFF_0000).reinterpretAsFloats().fma(xd, v2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xe, a2));
@@ -224,13 +236,13 @@ public final class Matmul {
     }
 
     /** As {@link #dotBf16} for F16 rows, against x reordered and scaled by {@link #pairSplit} (see {@link #HALF_SCALE}). */
-    private static void dotHalves(MemorySegment seg, long r0, long r1, long r2, long r3, float[] xs, int xo, int kv, float[] sums) {
+    private static void dotHalves(MemorySegment r0, MemorySegment r1, MemorySegment r2, MemorySegment r3, float[] xs, int xo, int kv, float[] sums) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int kk = 0; kk < kv; kk += 2 * L) {
             FloatVector xe = FloatVector.fromArray(F, xs, xo + kk), xd = FloatVector.fromArray(F, xs, xo + kk + L);
             long o = 2L * kk;
-            IntVector v0 = IntVector.fromMemorySegment(Convert.I, seg, r0 + o, LE), v1 = IntVector.fromMemorySegment(Convert.I, seg, r1 + o, LE),
-                      v2 = IntVector.fromMemorySegment(Convert.I, seg, r2 + o, LE), v3 = IntVector.fromMemorySegment(Convert.I, seg, r3 + o, LE);
+            IntVector v0 = IntVector.fromMemorySegment(Convert.I, r0, o, LE), v1 = IntVector.fromMemorySegment(Convert.I, r1, o, LE),
+                      v2 = IntVector.fromMemorySegment(Convert.I, r2, o, LE), v3 = IntVector.fromMemorySegment(Convert.I, r3, o, LE);
             a0 = highHalf(v0).fma(xd, lowHalf(v0).fma(xe, a0));
             a1 = highHalf(v1).fma(xd, lowHalf(v1).fma(xe, a1));
             a2 = highHalf(v2).fma(xd, lowHalf(v2).fma(xe, a2));
@@ -255,16 +267,16 @@ public final class Matmul {
      * widened into a panel by {@link Convert#f16ToF32} (the hardware conversion), then dotted from
      * L1: cheaper than widening in Vector API registers with integer arithmetic.
      */
-    private static void dotF16(MemorySegment seg, long r0, long r1, long r2, long r3, float[] x, int xo, int k, float[] sums) {
+    private static void dotF16(MemorySegment r0, MemorySegment r1, MemorySegment r2, MemorySegment r3, float[] x, int xo, int k, float[] sums) {
         float[] p = F16_PANEL.get();
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         int kc = 0;
         for (; kc + PANEL <= k; kc += PANEL) {
             long o = 2L * kc;
-            Convert.f16ToF32(seg, r0 + o, p, 0, PANEL);
-            Convert.f16ToF32(seg, r1 + o, p, PANEL, PANEL);
-            Convert.f16ToF32(seg, r2 + o, p, 2 * PANEL, PANEL);
-            Convert.f16ToF32(seg, r3 + o, p, 3 * PANEL, PANEL);
+            Convert.f16ToF32(r0, o, p, 0, PANEL);
+            Convert.f16ToF32(r1, o, p, PANEL, PANEL);
+            Convert.f16ToF32(r2, o, p, 2 * PANEL, PANEL);
+            Convert.f16ToF32(r3, o, p, 3 * PANEL, PANEL);
             for (int c = 0; c < PANEL; c += L) {
                 FloatVector xv = FloatVector.fromArray(F, x, xo + kc + c);
                 a0 = FloatVector.fromArray(F, p, c).fma(xv, a0);
@@ -276,9 +288,9 @@ public final class Matmul {
         a0.intoArray(sums, 0); a1.intoArray(sums, L); a2.intoArray(sums, 2 * L); a3.intoArray(sums, 3 * L);
         Lanes.sumEach(sums, 4);
         if (kc < k) {   // the last partial chunk, one element at a time, in order
-            long[] rows = {r0, r1, r2, r3};
+            MemorySegment[] rows = {r0, r1, r2, r3};
             for (int r = 0; r < 4; r++) {
-                Convert.f16ToF32(seg, rows[r] + 2L * kc, p, 0, k - kc);
+                Convert.f16ToF32(rows[r], 2L * kc, p, 0, k - kc);
                 float t = sums[r];
                 for (int c = 0; c < k - kc; c++) t += p[c] * x[xo + kc + c];
                 sums[r] = t;
