@@ -20,8 +20,13 @@ import java.lang.foreign.MemorySegment;
 public final class Winograd {
     private Winograd() {}
 
-    /** Floats per band buffer (16 MB each for V and M), as {@link Conv2d}'s. */
-    private static final int BAND_FLOATS = 4 << 20;
+    /**
+     * Floats per band buffer (32 MB each for V and M): 21 rows of tiles of the VAE's 384×384 level.
+     * Smaller bands cost more than they save in cache (the SD-1.5 VAE encoder at 384², 2 threads,
+     * heap in huge pages: 2.75 s with 8 Mi floats, 2.9-3.1 with 4, 6.0 with 1, 8.4 with ¼; 32 and 64
+     * Mi: 3.1-3.7).
+     */
+    private static final int BAND_FLOATS = 8 << 20;
 
     /**
      * From this many 2×2 tiles on (SD's 12×12 level has 36) the 16 smaller products win, by 1.4× at 36
