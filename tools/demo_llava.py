@@ -286,7 +286,7 @@ class Llava(nn.Module):
         # decay of zero is zero), so their tied logits are exactly 0 and the full-vocabulary softmax
         # equals a softmax over the used rows plus one class of logit log(#unused): training computes
         # that exact loss without the 32064-wide output layer.
-        self.used = torch.tensor(used_ids())
+        self.register_buffer("used", torch.tensor(used_ids()), persistent=False)
         w = self.language_model.model.embed_tokens.weight
         with torch.no_grad():
             keep = torch.zeros(w.shape[0], dtype=torch.bool)
@@ -331,8 +331,9 @@ class Llava(nn.Module):
         feats = self.vision_tower.vision_model.features(pixels, self.c["vision_feature_layer"])[:, 1:]
         img = self.multi_modal_projector(feats)
         emb = self.language_model.model.embed_tokens
-        before = emb(torch.tensor(PROMPT_BEFORE)).expand(b, -1, -1)
-        after = emb(torch.cat([torch.tensor(PROMPT_AFTER).expand(b, -1), ids_after], dim=1))
+        dev = pixels.device
+        before = emb(torch.tensor(PROMPT_BEFORE, device=dev)).expand(b, -1, -1)
+        after = emb(torch.cat([torch.tensor(PROMPT_AFTER, device=dev).expand(b, -1), ids_after], dim=1))
         return torch.cat([before, img, after], dim=1)
 
     def decode(self, x, start=0, past=None, keep=None, attn=None):
@@ -340,9 +341,9 @@ class Llava(nn.Module):
         cos, sin = self.cos[start:start + t], self.sin[start:start + t]
         mask = None
         if t > 1:
-            mask = torch.full((t, t), float("-inf")).triu(1)
+            mask = torch.full((t, t), float("-inf"), device=x.device).triu(1)
             if start:
-                mask = torch.cat([torch.zeros(t, start), mask], dim=1)
+                mask = torch.cat([torch.zeros(t, start, device=x.device), mask], dim=1)
         for i, layer in enumerate(self.language_model.model.layers):
             x, p = layer(x, cos, sin, mask, None if past is None else past[i], keep)
             if attn is not None:
@@ -355,21 +356,22 @@ class Llava(nn.Module):
     def loss(self, pixels, caption_ids, lengths):
         """Mean cross-entropy of caption + EOS tokens; caption_ids [b, n] padded with EOS after each caption."""
         b, n = caption_ids.shape
+        dev = caption_ids.device
         # the system prompt before the image is the same for every scene: run it once and share
         # its keys and values (causal attention: nothing after it changes them)
         emb = self.language_model.model.embed_tokens
         keep = []
-        self.decode(emb(torch.tensor([PROMPT_BEFORE])), 0, None, keep)
+        self.decode(emb(torch.tensor([PROMPT_BEFORE], device=dev)), 0, None, keep)
         past = [(k.expand(b, -1, -1, -1), v.expand(b, -1, -1, -1)) for k, v in keep]
         feats = self.vision_tower.vision_model.features(pixels, self.c["vision_feature_layer"])[:, 1:]
         x = torch.cat([self.multi_modal_projector(feats),
-                       emb(torch.cat([torch.tensor(PROMPT_AFTER).expand(b, -1), caption_ids[:, :-1]], dim=1))], dim=1)
+                       emb(torch.cat([torch.tensor(PROMPT_AFTER, device=dev).expand(b, -1), caption_ids[:, :-1]], dim=1))], dim=1)
         h = self.decode(x, len(PROMPT_BEFORE), past)
         h = h[:, -n:]  # the row before each caption token predicts it
-        valid = torch.arange(n)[None, :] <= lengths[:, None]  # caption tokens and the first EOS
+        valid = torch.arange(n, device=dev)[None, :] <= lengths[:, None]  # caption tokens and the first EOS
         hv = h[valid]
         used = hv @ self.language_model.model.embed_tokens.weight[self.used].t()
-        logits = torch.cat([used, torch.full((hv.shape[0], 1), self.log_unused)], dim=1)
+        logits = torch.cat([used, torch.full((hv.shape[0], 1), self.log_unused, device=dev)], dim=1)
         target = torch.searchsorted(self.used, caption_ids[valid])
         return F.cross_entropy(logits, target)
 

@@ -52,9 +52,29 @@ def write_safetensors(path, tensors, metadata=None):
     os.replace(tmp, path)
 
 
+def read_safetensors(path):
+    """name -> numpy array, the inverse of write_safetensors for the dtypes it writes."""
+    with open(path, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(n))
+        data = f.read()
+    kinds = {v: k for k, v in DTYPES.items()}
+    return {name: np.frombuffer(data[t["data_offsets"][0]:t["data_offsets"][1]], np.dtype(kinds[t["dtype"]]).newbyteorder("<"))
+            .reshape(t["shape"]) for name, t in header.items() if name != "__metadata__"}
+
+
 def load(ckpt, cls):
-    """The model with its weights rounded to F16 and back: what Java computes with."""
-    d = torch.load(ckpt)
+    """The model with its weights rounded to F16 and back: what Java computes with. ckpt is a
+    training checkpoint or an exported folder (config.json + model.safetensors): --sam
+    weights/demo/sam re-exports a new LLaVA beside the bundled SAM."""
+    if os.path.isdir(ckpt):
+        with open(os.path.join(ckpt, "config.json")) as f:
+            c = json.load(f)
+        sd = {k: torch.from_numpy(v.astype(np.float32) if v.dtype == np.float16 else v.copy())
+              for k, v in read_safetensors(os.path.join(ckpt, "model.safetensors")).items()}
+        d = {"config": c, "step": "exported", "state_dict": sd}
+    else:
+        d = torch.load(ckpt, map_location="cpu")
     m = cls(d["config"])
     m.load_state_dict(d["state_dict"])
     with torch.no_grad():

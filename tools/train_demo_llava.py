@@ -38,10 +38,13 @@ def batch(args):
 def main(argv):
     a = training.arguments(argv, steps=500, batch=8, lr=2e-3, warmup=60, minutes=76, out="/tmp/demo-llava.pt",
                            log="weights/demo/training/llava_loss.tsv", extra=[("--curriculum", int, 0), ("--vision-lr-scale", float, 1.0),
-                                  ("--vision-decay", float, 0.01)])
+                                  ("--vision-decay", float, 0.01), ("--image-size", int, 192), ("--patch", int, 16)])
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
-    c = dl.config()
+    # --image-size / --patch: the vision grid; the context grows with it (the prompt, 144 image
+    # tokens and the longest caption fit in the bundled 320)
+    grid = (a.image_size // a.patch) ** 2
+    c = dl.config(a.image_size, a.patch, max_positions=max(320, grid + 176))
     model = dl.Llava(c)
     # --vision-lr-scale / --vision-decay: the vision tower and projector get their own learning-rate
     # factor and weight decay (unchecked, their outputs grew until the image tokens no longer differed)
@@ -65,7 +68,7 @@ def main(argv):
 
     def loss(b):
         pix, ids, lens = b
-        return model.loss(torch.from_numpy(pix), torch.from_numpy(ids), torch.from_numpy(lens)), ()
+        return model.loss(pix, ids, lens), ()
 
     training.run(a, model, opt, c, batch, lambda k: (k * a.batch, a.batch, size, seed, objects(k)), loss,
                  "seed %d, batch %d, lr %g, steps %d" % (a.seed, a.batch, a.lr, a.steps), [])

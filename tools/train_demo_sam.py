@@ -88,7 +88,7 @@ def main(argv):
     size, data_seed = c["vision_config"]["image_size"], scenes.SPLIT_SEEDS["train"]
 
     def loss(b):
-        loss, l3, iou3 = loss_of(model, *(torch.from_numpy(x) for x in b))
+        loss, l3, iou3 = loss_of(model, *b)
         return loss, (l3, iou3)
 
     training.run(a, model, opt, c, batch, lambda k: (k * a.batch, a.batch, a.prompts, size, a.seed, data_seed), loss,

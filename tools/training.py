@@ -1,7 +1,9 @@
 """The training loop both demo models share: warm-up + cosine schedule, clipping, TSV log, checkpoints.
 
 Batches come from a worker process, in order, a few ahead (`prefetch`); a run is deterministic
-given its arguments on one thread. --max-minutes caps the wall time; --stop-step repeats a run
+given its arguments on one thread of the CPU. --device cuda runs the same loop on a GPU (--workers
+processes draw the scenes; GPU kernels are not bit-reproducible, so such a run is repeatable only
+statistically). --max-minutes caps the wall time; --stop-step repeats a run
 that the cap cut short.
 """
 import argparse
@@ -37,35 +39,45 @@ def arguments(argv, steps, batch, lr, warmup, minutes, out, log, extra=()):
     p.add_argument("--out", default=out)
     p.add_argument("--log", default=log)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--device", default="cpu", help="cpu, or cuda on a GPU machine")
+    p.add_argument("--workers", type=int, default=1, help="processes that draw the scenes")
+    p.add_argument("--timed", action="store_true",
+                   help="the cosine runs over --max-minutes of wall time instead of --steps (a GPU lease of fixed length)")
     p.add_argument("--stop-step", type=int, help="stop after this step (to repeat a run that --max-minutes cut short)")
     p.add_argument("--init", help="start from this checkpoint's weights (a fresh optimiser and schedule)")
     p.add_argument("--first-batch", type=int, default=0, help="step k trains on batch first-batch + k - 1 of the split")
     for name, kind, default in extra:
-        p.add_argument(name, type=kind, default=default)
+        if kind is bool:
+            p.add_argument(name, action="store_true")
+        else:
+            p.add_argument(name, type=kind, default=default)
     return p.parse_args(argv)
 
 
-def learning_rate(a, step):
-    """Linear warm-up, cosine decay over --steps, never below 2% of the peak."""
-    lr = a.lr * min(1.0, step / a.warmup) * 0.5 * (1 + math.cos(math.pi * min(1.0, step / a.steps)))
+def learning_rate(a, step, minutes=0.0):
+    """Linear warm-up, cosine decay over --steps (--timed: over --max-minutes), never below 2% of the peak."""
+    done = minutes / a.max_minutes if a.timed else step / a.steps
+    lr = a.lr * min(1.0, step / a.warmup) * 0.5 * (1 + math.cos(math.pi * min(1.0, done)))
     return max(lr, a.lr * 0.02)
 
 
 def run(a, model, opt, config, batch_fn, batch_args, loss_fn, header, columns):
-    """loss_fn(batch) -> (loss tensor, extra floats to log); batch_args(k) -> the argument of batch_fn for batch k."""
+    """loss_fn(batch) -> (loss tensor, extra floats to log), the batch as tensors on --device;
+    batch_fn(batch_args(k)) -> batch k as a tuple of numpy arrays."""
     if a.init:
-        model.load_state_dict(torch.load(a.init)["state_dict"])
+        model.load_state_dict(torch.load(a.init, map_location="cpu")["state_dict"])
     os.makedirs(os.path.dirname(a.log) or ".", exist_ok=True)
     log = open(a.log, "w")
     log.write("# %s, threads %d%s\n%s\n" % (header, a.threads, ", from %s, first batch %d" % (a.init, a.first_batch) if a.init else "", "\t".join(["step", "seconds", "loss"] + columns + ["lr"])))
     t0, acc, nacc, step = time.time(), np.zeros(1 + len(columns)), 0, 0
-    with mp.get_context("fork").Pool(1) as pool:
-        jobs = prefetch(pool, batch_fn, (batch_args(a.first_batch + k) for k in range(a.steps)))
+    with mp.get_context("fork").Pool(a.workers) as pool:
+        model.to(a.device)  # after the fork: the scene workers never touch the GPU
+        jobs = prefetch(pool, batch_fn, (batch_args(a.first_batch + k) for k in range(a.steps)), ahead=4 * a.workers)
         for step in range(1, a.steps + 1):
-            lr = learning_rate(a, step)
+            lr = learning_rate(a, step, (time.time() - t0) / 60)
             for g in opt.param_groups:
                 g["lr"] = lr * g.get("scale", 1.0)
-            loss, extra = loss_fn(next(jobs))
+            loss, extra = loss_fn(tuple(torch.from_numpy(x).to(a.device) for x in next(jobs)))
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -78,7 +90,8 @@ def run(a, model, opt, config, batch_fn, batch_args, loss_fn, header, columns):
                 log.flush()
                 acc, nacc = np.zeros(1 + len(columns)), 0
             if step % a.save_every == 0 or step == a.steps or stop:
-                torch.save({"config": config, "step": step, "state_dict": model.state_dict()}, a.out + ".tmp")
+                state = {k: v.cpu() for k, v in model.state_dict().items()}
+                torch.save({"config": config, "step": step, "state_dict": state}, a.out + ".tmp")
                 os.replace(a.out + ".tmp", a.out)
             if stop:
                 log.write("# stopped at step %d (--max-minutes or --stop-step)\n" % step)
