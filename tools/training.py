@@ -7,6 +7,7 @@ statistically). --max-minutes caps the wall time; --stop-step repeats a run
 that the cap cut short.
 """
 import argparse
+import ctypes
 import math
 import multiprocessing as mp
 import os
@@ -14,6 +15,22 @@ import time
 
 import numpy as np
 import torch
+
+
+def keep_freed_memory():
+    """glibc hands every freed block above 128 KiB back to the kernel and maps it again on the next
+    step: a third of these runs' time was page faults (sys 9.1 s of 34 s for 50 steps of the
+    captioner; 2.1 s of 21 s with this). Keeping freed memory in the heap changes no result."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return  # not glibc: nothing to tune
+    m_trim_threshold, m_mmap_threshold = -1, -3
+    libc.mallopt(m_mmap_threshold, 32 << 20)  # glibc's largest on 64-bit: blocks up to 32 MiB from the heap
+    libc.mallopt(m_trim_threshold, (1 << 31) - 1)  # and never give the heap's top back
+
+
+keep_freed_memory()
 
 
 def prefetch(pool, fn, args, ahead=4):
