@@ -92,6 +92,11 @@ def preprocessor_config(c):
 
 def preprocess(image, size):
     """uint8 HWC -> float32 [3, size, size]: expand2square, PIL bicubic shortest edge, centre crop, normalise."""
+    return normalise(square(image, size))
+
+
+def square(image, size):
+    """uint8 HWC -> uint8 [size, size, 3]: expand2square in the mean colour, PIL bicubic to size."""
     im = Image.fromarray(image)
     w, h = im.size
     if w != h:
@@ -99,8 +104,12 @@ def preprocess(image, size):
         sq = Image.new("RGB", (side, side), PAD_COLOUR)
         sq.paste(im, ((side - w) // 2, (side - h) // 2))
         im = sq
-    im = im.resize((size, size), Image.BICUBIC)  # a square: shortest edge = size, the crop keeps it all
-    x = (np.asarray(im, np.uint8).astype(np.float64) * (1 / 255)).astype(np.float32)
+    return np.asarray(im.resize((size, size), Image.BICUBIC), np.uint8)  # a square: shortest edge = size, the crop keeps it all
+
+
+def normalise(pixels):
+    """uint8 [size, size, 3] -> float32 [3, size, size]: rescale by 1/255, CLIP mean and std."""
+    x = (pixels.astype(np.float64) * (1 / 255)).astype(np.float32)
     x = (x - np.array(CLIP_MEAN, np.float32)) / np.array(CLIP_STD, np.float32)
     return x.transpose(2, 0, 1).copy()
 

@@ -1,44 +1,40 @@
 #!/bin/bash
-# The demo LLaVA's runs for one lease of a GPU machine (the `device` tool's `run`, at most
-# 10 minutes a command): what this 2-core machine cannot answer in two hours.
+# The demo LLaVA's two stages for one lease of a GPU machine (the `device` tool's `run`, at most
+# 10 minutes a command): more steps than this 2-core machine gives them in two hours.
 #
-#   1. Kind probes (tools/pretrain_demo_vision.py --probe): does a from-scratch tower learn the
-#      three shape kinds at all, with 16 px patches (the bundle's 12x12 grid) and with 8 px
-#      patches (24x24, the real LLaVA-1.5 grid)? On 2 CPU threads neither left chance (ln 3) in the
-#      steps that fit; kind_acc in probe16.tsv / probe8.tsv is held-out accuracy (new scenes in
-#      every batch).
-#   2. The captioner (tools/train_demo_llava.py), the bundle's recipe at batch 32, the cosine
-#      over TRAIN_MINUTES of wall time, with PATCH (16 unless the probes say otherwise).
+#   1. The vision tower learns the caption's kind, size and colour words on one-object scenes
+#      (tools/pretrain_demo_vision.py --probe), STAGE1_MINUTES of wall time.
+#   2. The captioner (tools/train_demo_llava.py) from that tower, the bundle's recipe at batch 32,
+#      TRAIN_MINUTES, with PATCH (16: the bundle's 12x12 grid; 8: the real model's 24x24).
+# Both run their cosine over wall time (--timed) with the scenes drawn by nproc-2 processes.
 #
 # Run from the repository root there, e.g. with the device tool:
 #   run(command="PATCH=16 tools/device_demo.sh", timeout_s=600)
-# Back here: $OUT/llava.pt (F16 weights, under the 16 MB a returned file may have), the loss
-# curves; then tools/export_demo.py --llava <files_at>/llava.pt and tools/measure_demo.py as in
-# weights/demo/README.md. Kernels on a GPU are not bit-reproducible: such a run is repeatable
-# only statistically.
+# Back here: $OUT/llava.pt (F16 weights, under the 16 MB a returned file may have) and the loss
+# curves; then tools/export_demo.py --llava <files_at>/llava.pt --sam weights/demo/sam and the
+# measures of weights/demo/README.md. Kernels on a GPU are not bit-reproducible: such a run is
+# repeatable only statistically.
 set -euo pipefail
 out=${OUT:-/tmp/device-demo}
 mkdir -p "$out"
 export PYTHONUNBUFFERED=1 OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
 workers=${WORKERS:-$(( $(nproc) > 3 ? $(nproc) - 2 : 1 ))}
-probe=${PROBE_MINUTES:-1.2}
-train=${TRAIN_MINUTES:-5}
+stage1=${STAGE1_MINUTES:-2.5}
+train=${TRAIN_MINUTES:-5.5}
 patch=${PATCH:-16}
 device=${DEVICE:-cuda}  # DEVICE=cpu PYTHON=/usr/bin/python3 tries the script here
 py=${PYTHON:-python3}
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
 "$py" -c 'import torch, numpy; print("torch", torch.__version__, "numpy", numpy.__version__, "cuda", torch.cuda.is_available())'
 
-for p in 16 8; do
-  "$py" tools/pretrain_demo_vision.py --probe --patch "$p" --device "$device" --workers "$workers" --batch 64 --lr 1e-3 \
-    --warmup 100 --steps 1000000 --timed --max-minutes "$probe" --save-every 1000000 \
-    --out "/tmp/probe$p.pt" --log "$out/probe$p.tsv"
-  tail -n 3 "$out/probe$p.tsv"
-done
+"$py" tools/pretrain_demo_vision.py --probe --scenes "${SCENES:-64000}" --patch "$patch" --device "$device" --workers "$workers" \
+  --batch 128 --lr 1e-3 --warmup 100 --steps 1000000 --timed --max-minutes "$stage1" --save-every 1000000 \
+  --out /tmp/vision.pt --log "$out/vision_loss.tsv"
+tail -n 3 "$out/vision_loss.tsv"
 
-"$py" tools/train_demo_llava.py --device "$device" --workers "$workers" --patch "$patch" --seed 0 --batch 32 --lr 2e-3 \
-  --warmup 100 --curriculum 300 --vision-lr-scale 0.25 --vision-decay 0.05 --steps 1000000 --timed \
-  --max-minutes "$train" --save-every 500 --out /tmp/llava.pt --log "$out/llava_loss.tsv"
+"$py" tools/train_demo_llava.py --vision-init /tmp/vision.pt --device "$device" --workers "$workers" --patch "$patch" \
+  --seed 0 --batch 32 --lr 2e-3 --warmup 100 --curriculum 300 --vision-lr-scale 0.25 --vision-decay 0.05 \
+  --steps 1000000 --timed --max-minutes "$train" --save-every 500 --out /tmp/llava.pt --log "$out/llava_loss.tsv"
 tail -n 3 "$out/llava_loss.tsv"
 # F32 weights are over 16 MB (the tied 32064 x 128 embedding alone is 16.4 MB): bring back F16,
 # what the export writes anyway

@@ -38,7 +38,8 @@ def batch(args):
 def main(argv):
     a = training.arguments(argv, steps=500, batch=8, lr=2e-3, warmup=60, minutes=76, out="/tmp/demo-llava.pt",
                            log="weights/demo/training/llava_loss.tsv", extra=[("--curriculum", int, 0), ("--vision-lr-scale", float, 1.0),
-                                  ("--vision-decay", float, 0.01), ("--image-size", int, 192), ("--patch", int, 16)])
+                                  ("--vision-decay", float, 0.01), ("--image-size", int, 192), ("--patch", int, 16),
+                                  ("--vision-init", str, None)])
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     # --image-size / --patch: the vision grid; the context grows with it (the prompt, 144 image
@@ -46,6 +47,14 @@ def main(argv):
     grid = (a.image_size // a.patch) ** 2
     c = dl.config(a.image_size, a.patch, max_positions=max(320, grid + 176))
     model = dl.Llava(c)
+    if a.vision_init:
+        # stage 1 (tools/pretrain_demo_vision.py): the tower as the kind/size/colour probe left it,
+        # as LLaVA starts from a pretrained CLIP tower; projector and decoder start fresh
+        tower = {k: v for k, v in torch.load(a.vision_init, map_location="cpu")["state_dict"].items()
+                 if k.startswith("vision_tower.")}
+        missing = [k for k in model.load_state_dict(tower, strict=False).missing_keys if k.startswith("vision_tower.")]
+        assert not missing, "stage-1 checkpoint lacks %s" % missing
+        print("vision tower from %s (%d tensors)" % (a.vision_init, len(tower)))
     # --vision-lr-scale / --vision-decay: the vision tower and projector get their own learning-rate
     # factor and weight decay (unchecked, their outputs grew until the image tokens no longer differed)
     def vision(n):
@@ -71,7 +80,8 @@ def main(argv):
         return model.loss(pix, ids, lens), ()
 
     training.run(a, model, opt, c, batch, lambda k: (k * a.batch, a.batch, size, seed, objects(k)), loss,
-                 "seed %d, batch %d, lr %g, steps %d" % (a.seed, a.batch, a.lr, a.steps), [])
+                 "seed %d, batch %d, lr %g, steps %d%s" % (a.seed, a.batch, a.lr, a.steps,
+                                                           ", vision tower from " + a.vision_init if a.vision_init else ""), [])
 
 
 if __name__ == "__main__":
