@@ -126,7 +126,8 @@ class WordProbe(nn.Module):
 
     def scores(self, pixels):
         s = self.head(self.vision_tower.vision_model.features(pixels, -2)[:, 1:].mean(1))
-        return s[:, :3], s[:, 3:5], s[:, 5:]
+        k, z = len(KINDS), len(KINDS) + len(SIZES)
+        return s[:, :k], s[:, k:z], s[:, z:]  # kind, size, colour: the order of one_object_scenes' columns
 
 
 def evaluate(path, count=300):

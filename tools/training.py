@@ -26,7 +26,7 @@ def keep_freed_memory():
     except OSError:
         return  # not glibc: nothing to tune
     m_trim_threshold, m_mmap_threshold = -1, -3
-    libc.mallopt(m_mmap_threshold, 32 << 20)  # glibc's largest on 64-bit: blocks up to 32 MiB from the heap
+    libc.mallopt(m_mmap_threshold, 32 << 20)  # blocks up to 32 MiB from the heap (mallopt(3)'s ceiling on 64-bit)
     libc.mallopt(m_trim_threshold, (1 << 31) - 1)  # and never give the heap's top back
 
 
