@@ -130,10 +130,12 @@ class WordProbe(nn.Module):
         return s[:, :k], s[:, k:z], s[:, z:]  # kind, size, colour: the order of one_object_scenes' columns
 
 
-def evaluate(path, count=300):
-    """Accuracy of the best label per group (colour, kind, size of the best trigram) on one-object held-out scenes."""
+def evaluate(path, count=1000):
+    """Held-out accuracy on one-object scenes: the best kind, size and colour word (--probe checkpoints),
+    or the best label of each group (colour, kind, size of the best trigram) for the multi-label head."""
     ck = torch.load(path)
-    model = Pretrain(ck["config"])
+    probe = ck["state_dict"]["head.weight"].shape[0] == len(KINDS) + len(SIZES) + len(COLOURS)
+    model = (WordProbe if probe else Pretrain)(ck["config"])
     model.load_state_dict(ck["state_dict"])
     size = ck["config"]["vision_config"]["image_size"]
     k, right = len(COLOURS), {"colour": 0, "kind": 0, "size": 0}
@@ -141,11 +143,17 @@ def evaluate(path, count=300):
         s = scenes.make_scene(scenes.SPLIT_SEEDS["heldout"], i, 1)
         o = s["objects"][0]
         with torch.no_grad():
-            sc = model.scores(torch.from_numpy(dl.preprocess(s["image"], size))[None])[0]
-        right["colour"] += COLOURS[int(sc[:k].argmax())] == o["colour"]
-        right["kind"] += KINDS[int(sc[k:k + 3].argmax())] == o["kind"]
-        right["size"] += LABELS[k + 3 + 24 + int(sc[k + 3 + 24:].argmax())].split()[0] == o["size"]
-    print({g: v / count for g, v in right.items()})
+            sc = model.scores(torch.from_numpy(dl.preprocess(s["image"], size))[None])
+        if probe:
+            kind, size_word, colour = (words[int(o.argmax())] for words, o in zip((KINDS, SIZES, COLOURS), sc))
+        else:
+            sc = sc[0]
+            colour, kind = COLOURS[int(sc[:k].argmax())], KINDS[int(sc[k:k + 3].argmax())]
+            size_word = LABELS[k + 3 + 24 + int(sc[k + 3 + 24:].argmax())].split()[0]
+        right["colour"] += colour == o["colour"]
+        right["kind"] += kind == o["kind"]
+        right["size"] += size_word == o["size"]
+    print({g: v / count for g, v in right.items()}, "on %d held-out one-object scenes" % count)
 
 
 def main(argv):
