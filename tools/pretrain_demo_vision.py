@@ -116,6 +116,12 @@ class Pretrain(nn.Module):
     def loss(self, pixels, y):
         return F.binary_cross_entropy_with_logits(self.scores(pixels), y)
 
+    def words(self, pixels):
+        """(colour, kind, size) of one image: the best label of each group, size from the best trigram."""
+        s, k = self.scores(pixels)[0], len(COLOURS)
+        return (COLOURS[int(s[:k].argmax())], KINDS[int(s[k:k + 3].argmax())],
+                LABELS[k + 3 + 24 + int(s[k + 3 + 24:].argmax())].split()[0])
+
 
 class WordProbe(nn.Module):
     """The tower, the mean of its patches, one linear layer to the kind, size and colour words."""
@@ -129,30 +135,28 @@ class WordProbe(nn.Module):
         k, z = len(KINDS), len(KINDS) + len(SIZES)
         return s[:, :k], s[:, k:z], s[:, z:]  # kind, size, colour: the order of one_object_scenes' columns
 
+    def words(self, pixels):
+        """(colour, kind, size) of one image: the best word of each group."""
+        kind, size, colour = (group[int(x[0].argmax())] for group, x in zip((KINDS, SIZES, COLOURS), self.scores(pixels)))
+        return colour, kind, size
+
 
 def evaluate(path, count=1000):
-    """Held-out accuracy on one-object scenes: the best kind, size and colour word (--probe checkpoints),
-    or the best label of each group (colour, kind, size of the best trigram) for the multi-label head."""
+    """Held-out accuracy of the colour, kind and size a checkpoint's head reads from one-object scenes
+    (a --probe checkpoint or the multi-label one)."""
     ck = torch.load(path)
     probe = ck["state_dict"]["head.weight"].shape[0] == len(KINDS) + len(SIZES) + len(COLOURS)
     model = (WordProbe if probe else Pretrain)(ck["config"])
     model.load_state_dict(ck["state_dict"])
     size = ck["config"]["vision_config"]["image_size"]
-    k, right = len(COLOURS), {"colour": 0, "kind": 0, "size": 0}
+    right = {"colour": 0, "kind": 0, "size": 0}
     for i in range(count):
         s = scenes.make_scene(scenes.SPLIT_SEEDS["heldout"], i, 1)
         o = s["objects"][0]
         with torch.no_grad():
-            sc = model.scores(torch.from_numpy(dl.preprocess(s["image"], size))[None])
-        if probe:
-            kind, size_word, colour = (words[int(o.argmax())] for words, o in zip((KINDS, SIZES, COLOURS), sc))
-        else:
-            sc = sc[0]
-            colour, kind = COLOURS[int(sc[:k].argmax())], KINDS[int(sc[k:k + 3].argmax())]
-            size_word = LABELS[k + 3 + 24 + int(sc[k + 3 + 24:].argmax())].split()[0]
-        right["colour"] += colour == o["colour"]
-        right["kind"] += kind == o["kind"]
-        right["size"] += size_word == o["size"]
+            words = model.words(torch.from_numpy(dl.preprocess(s["image"], size))[None])
+        for group, word in zip(("colour", "kind", "size"), words):
+            right[group] += word == o[group]
     print({g: v / count for g, v in right.items()}, "on %d held-out one-object scenes" % count)
 
 
