@@ -4,7 +4,7 @@
 #
 #   1. The vision tower learns the caption's kind, size and colour words on one-object scenes
 #      (tools/pretrain_demo_vision.py --probe), STAGE1_MINUTES of wall time.
-#   2. The captioner (tools/train_demo_llava.py) from that tower, the bundle's recipe at batch 32,
+#   2. The captioner (tools/train_demo_llava.py) on that tower, frozen, the bundle's recipe at batch 32,
 #      TRAIN_MINUTES, with PATCH (16: the bundle's 12x12 grid; 8: the real model's 24x24).
 # Both run their cosine over wall time (--timed) with the scenes drawn by nproc-2 processes.
 #
@@ -32,7 +32,7 @@ nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
   --out /tmp/vision.pt --log "$out/vision_loss.tsv"
 tail -n 3 "$out/vision_loss.tsv"
 
-"$py" tools/train_demo_llava.py --vision-init /tmp/vision.pt --device "$device" --workers "$workers" --patch "$patch" \
+"$py" tools/train_demo_llava.py --vision-init /tmp/vision.pt --freeze-tower --device "$device" --workers "$workers" --patch "$patch" \
   --seed 0 --batch 32 --lr 2e-3 --warmup 100 --curriculum 300 --vision-lr-scale 0.25 --vision-decay 0.05 \
   --steps 1000000 --timed --max-minutes "$train" --save-every 500 --out /tmp/llava.pt --log "$out/llava_loss.tsv"
 tail -n 3 "$out/llava_loss.tsv"

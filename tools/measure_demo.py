@@ -5,7 +5,8 @@
 
 Captions: greedy, the llava_v1 prompt; an object counts as named when a phrase "{size} {colour}
 {kind}" of the caption matches it by colour and kind (multiset matching per scene); naming
-precision is matched phrases over phrases. Pointing: for each kind word the caption generates,
+precision is matched phrases over phrases; "in_place": the k-th generated phrase against the k-th
+object of the reference caption, colour and kind apart (kind also by the object's size). Pointing: for each kind word the caption generates,
 the attention of the decoding step that produced it over the image tokens, read out as several
 variants (mean over all layers and heads; per layer; head n-2 of every layer as the official
 code; each also minus the mean map of all generated tokens), argmax patch centre mapped back to the original image; a hit when it lies in an object
@@ -97,6 +98,7 @@ def main(argv):
     llava = ex.load(a.llava, dl.Llava)[0] if a.llava else None
     sam = ex.load(a.sam, ds.Sam)[0] if a.sam else None
     named = total = phr = phr_ok = exact = 0
+    in_place = {"colour": 0, "kind": 0, "small kind": 0, "large kind": 0, "small": 0, "large": 0}
     hits, points, base_hits = {}, 0, 0
     ious_rand, ious_centre = [], []
     examples = []
@@ -121,6 +123,11 @@ def main(argv):
                     left.remove(ph)
                     phr_ok += 1
             phr += len(pred)
+            for o, (colour, kind) in zip(objs, pred):  # objs are in the reference caption's order
+                in_place["colour"] += colour == o["colour"]
+                in_place["kind"] += kind == o["kind"]
+                in_place[o["size"] + " kind"] += kind == o["kind"]
+                in_place[o["size"]] += 1
             named += len(gt) - len(left)
             total += len(gt)
             start = dl.image_token_start()
@@ -164,6 +171,11 @@ def main(argv):
         res["objects_named"] = named / total
         res["phrase_precision"] = phr_ok / max(phr, 1)
         res["caption_exact"] = exact / a.count
+        placed = in_place["small"] + in_place["large"]
+        res["in_place"] = {"objects": placed, "colour": in_place["colour"] / max(placed, 1),
+                           "kind": in_place["kind"] / max(placed, 1),
+                           "kind_small": in_place["small kind"] / max(in_place["small"], 1),
+                           "kind_large": in_place["large kind"] / max(in_place["large"], 1)}
         res["kind_words"] = points
         res["point_random_baseline"] = base_hits / max(points, 1)
         res["point_accuracy"] = {k: v / max(points, 1) for k, v in sorted(hits.items(), key=lambda kv: -kv[1])}

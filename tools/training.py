@@ -11,6 +11,7 @@ import ctypes
 import math
 import multiprocessing as mp
 import os
+import sys
 import time
 
 import numpy as np
@@ -78,9 +79,25 @@ def learning_rate(a, step, minutes=0.0):
     return max(lr, a.lr * 0.02)
 
 
+def warn_if_reference_blas():
+    """Debian's python3-torch calls whatever libblas.so.3 is installed: without OpenBLAS that is the
+    reference BLAS, about 10x slower (a 512x512 matmul on one thread of this machine: 5.6 GFLOP/s
+    against 57 with libopenblas0-pthread), and every run takes ten times its recorded time."""
+    x = torch.full((256, 256), 0.5)  # no draw from the seeded generator
+    t = time.perf_counter()
+    for _ in range(4):
+        x @ x
+    gflops = 4 * 2 * 256 ** 3 / (time.perf_counter() - t) / 1e9
+    if gflops < 15:
+        print("training: a 256x256 matmul ran at %.1f GFLOP/s; is the reference BLAS in use? "
+              "apt-get install libopenblas0-pthread" % gflops, file=sys.stderr)
+
+
 def run(a, model, opt, config, batch_fn, batch_args, loss_fn, header, columns):
     """loss_fn(batch) -> (loss tensor, extra floats to log), the batch as tensors on --device;
     batch_fn(batch_args(k)) -> batch k as a tuple of numpy arrays."""
+    if a.device == "cpu":
+        warn_if_reference_blas()
     if a.init:
         model.load_state_dict(torch.load(a.init, map_location="cpu")["state_dict"])
     os.makedirs(os.path.dirname(a.log) or ".", exist_ok=True)
