@@ -198,8 +198,7 @@ def evaluate_local(path, fit=1000, test=300):
     head can see of an object."""
     ck = torch.load(path, map_location="cpu")
     model = dl.Llava(ck["config"])
-    tower = {k: v for k, v in ck["state_dict"].items() if k.startswith("vision_tower.")}
-    model.load_state_dict(tower, strict=False)
+    training.load_tower(model, path, ck)
     x, kinds, colours, _ = object_features(model.vision_tower, ck["config"], scenes.SPLIT_SEEDS["train"], 900000, fit)
     xt, kinds_t, colours_t, counts = object_features(model.vision_tower, ck["config"], scenes.SPLIT_SEEDS["heldout"], 0, test)
     mu, sd = x.mean(0), x.std(0) + 1e-6
@@ -238,11 +237,7 @@ def main(argv):
     c = dl.config(a.image_size, a.patch)
     model = WordProbe(c) if a.probe else Pretrain(c)
     if a.tower_init:
-        # the tower of another stage-1 checkpoint (the word probe's, say), this objective's head fresh
-        tower = {k: v for k, v in torch.load(a.tower_init, map_location="cpu")["state_dict"].items()
-                 if k.startswith("vision_tower.")}
-        missing = [k for k in model.load_state_dict(tower, strict=False).missing_keys if k.startswith("vision_tower.")]
-        assert not missing, "%s lacks %s" % (a.tower_init, missing)
+        training.load_tower(model, a.tower_init)  # another stage 1's tower (the word probe's, say), this head fresh
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, betas=(0.9, 0.98), weight_decay=0.05)
     size, seed = c["vision_config"]["image_size"], scenes.SPLIT_SEEDS["train"]
 

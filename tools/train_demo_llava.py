@@ -50,11 +50,7 @@ def main(argv):
     if a.vision_init:
         # stage 1 (tools/pretrain_demo_vision.py): the tower as the kind/size/colour probe left it,
         # as LLaVA starts from a pretrained CLIP tower; projector and decoder start fresh
-        tower = {k: v for k, v in torch.load(a.vision_init, map_location="cpu")["state_dict"].items()
-                 if k.startswith("vision_tower.")}
-        missing = [k for k in model.load_state_dict(tower, strict=False).missing_keys if k.startswith("vision_tower.")]
-        assert not missing, "stage-1 checkpoint lacks %s" % missing
-        print("vision tower from %s (%d tensors)" % (a.vision_init, len(tower)))
+        print("vision tower from %s (%d tensors)" % (a.vision_init, training.load_tower(model, a.vision_init)))
     # --freeze-tower: the stage-1 tower stays as it is (the captioning loss wore its kind features
     # away: kind from an object's own patches 0.47 after stage 1, 0.37 after the captioner)
     if a.freeze_tower:

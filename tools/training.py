@@ -93,6 +93,17 @@ def warn_if_reference_blas():
               "apt-get install libopenblas0-pthread" % gflops, file=sys.stderr)
 
 
+def load_tower(model, path, checkpoint=None):
+    """Copies the vision_tower.* weights of checkpoint `path` (or of `checkpoint`, that file already
+    loaded) into model (a LLaVA or a stage-1 model; its other weights stay as they are) and returns
+    how many tensors it copied."""
+    checkpoint = checkpoint or torch.load(path, map_location="cpu")
+    tower = {k: v for k, v in checkpoint["state_dict"].items() if k.startswith("vision_tower.")}
+    missing = [k for k in model.load_state_dict(tower, strict=False).missing_keys if k.startswith("vision_tower.")]
+    assert not missing, "%s lacks %s" % (path, missing)
+    return len(tower)
+
+
 def run(a, model, opt, config, batch_fn, batch_args, loss_fn, header, columns):
     """loss_fn(batch) -> (loss tensor, extra floats to log), the batch as tensors on --device;
     batch_fn(batch_args(k)) -> batch k as a tuple of numpy arrays."""
