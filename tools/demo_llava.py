@@ -107,6 +107,15 @@ def square(image, size):
     return np.asarray(im.resize((size, size), Image.BICUBIC), np.uint8)  # a square: shortest edge = size, the crop keeps it all
 
 
+def patch_centres(grid, h, w):
+    """Centres (x, y) of the grid x grid patches of square()'s output, in pixels of the original h x w
+    image (float arrays in row-major patch order): expand2square undone. Centres on the padding fall
+    outside [0, w) x [0, h)."""
+    side = max(h, w)
+    rows, cols = np.divmod(np.arange(grid * grid), grid)
+    return (cols + 0.5) / grid * side - (side - w) // 2, (rows + 0.5) / grid * side - (side - h) // 2
+
+
 def normalise(pixels):
     """uint8 [size, size, 3] -> float32 [3, size, size]: rescale by 1/255, CLIP mean and std."""
     x = (pixels.astype(np.float64) * (1 / 255)).astype(np.float32)

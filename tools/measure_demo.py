@@ -62,14 +62,6 @@ def decode_text(ids):
     return " ".join(words)
 
 
-def to_original(row, col, grid, size, h, w):
-    """A patch centre of the square model input -> original pixel (x, y), undoing expand2square."""
-    side = max(h, w)
-    x = (col + 0.5) / grid * side - (side - w) // 2
-    y = (row + 0.5) / grid * side - (side - h) // 2
-    return int(np.clip(x, 0, w - 1)), int(np.clip(y, 0, h - 1))
-
-
 def sam_mask(sam, image, emb, point):
     size = sam.c["vision_config"]["image_size"]
     h, w = image.shape[:2]
@@ -131,6 +123,7 @@ def main(argv):
             named += len(gt) - len(left)
             total += len(gt)
             start = dl.image_token_start()
+            centre_x, centre_y = dl.patch_centres(grid, h, w)
             # maps[t] [layers, heads, grid*grid]: attention of the pass that produced token t
             maps = torch.stack([torch.stack([l[:, start:start + grid * grid] for l in step]) for step in attns])
             mean_all = maps.mean(0)
@@ -152,7 +145,7 @@ def main(argv):
                 base_hits += region.sum() / (h * w)  # expected hit rate of a uniformly random pixel
                 for name, fn in variants.items():
                     k = int(torch.argmax(fn(maps[t])))
-                    x, y = to_original(k // grid, k % grid, grid, size, h, w)
+                    x, y = int(np.clip(centre_x[k], 0, w - 1)), int(np.clip(centre_y[k], 0, h - 1))
                     hits[name] = hits.get(name, 0) + bool(region[y, x])
         if sam is not None:
             size = sam.c["vision_config"]["image_size"]

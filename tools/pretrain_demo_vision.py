@@ -32,7 +32,14 @@ chance (0.43), 0.51 at 2450, and the bundle's 4000-step run ends at 0.55-0.59 (k
 on its training batches; held-out 0.524); the bundle continues it (--init, 7736 more steps at lr 5e-4 on
 48,000 other scenes) to held-out 0.774. --eval-local CKPT asks whether kind and colour can be read from an
 object's own patches (any checkpoint with a tower: stage 1 or a captioner). Those earlier runs were also slow: a third of each step was page faults
-until tools/training.py set mallopt. --patch and --image-size give a tower of another grid.
+until tools/training.py set mallopt. --patch and --image-size give a tower of another grid,
+--vision-hidden a wider one.
+
+Tried 2026-12-07 to make kind learn faster and sit where the object is (not used by the bundle;
+figures in weights/demo/README.md, "Measured 2026-12-07, afternoon"): --lr 3e-3; --pool lse
+(log-sum-exp of per-patch scores instead of the mean of patches); --teacher, then --distill TEACHER
+(ShapeCNN below, and a tower that also regresses its map per patch); --vision-hidden 192; --patch 12.
+After 1500 steps none put more kind in an object's own patches than the plain probe (0.396).
 """
 import math
 import os
@@ -126,14 +133,25 @@ class Pretrain(nn.Module):
 
 
 class WordProbe(nn.Module):
-    """The tower, the mean of its patches, one linear layer to the kind, size and colour words."""
-    def __init__(self, c):
+    """The tower, the mean of its patches, one linear layer to the kind, size and colour words.
+
+    lse=True (--pool lse): the linear layer scores every patch and a word's score is the log-sum-exp
+    over patches (minus log of their count), so the gradient goes to the patches that show the word
+    rather than to all 144 alike."""
+    def __init__(self, c, lse=False):
         super().__init__()
         self.vision_tower = dl.Llava(c).vision_tower
         self.head = nn.Linear(c["vision_config"]["hidden_size"], len(KINDS) + len(SIZES) + len(COLOURS))
+        self.lse = lse
 
     def scores(self, pixels):
-        s = self.head(self.vision_tower.vision_model.features(pixels, -2)[:, 1:].mean(1))
+        return self.read(self.vision_tower.vision_model.features(pixels, -2)[:, 1:])
+
+    def read(self, patches):
+        if self.lse:
+            s = torch.logsumexp(self.head(patches), dim=1) - math.log(patches.shape[1])
+        else:
+            s = self.head(patches.mean(1))
         k, z = len(KINDS), len(KINDS) + len(SIZES)
         return s[:, :k], s[:, k:z], s[:, z:]  # kind, size, colour: the order of one_object_scenes' columns
 
@@ -143,13 +161,62 @@ class WordProbe(nn.Module):
         return colour, kind, size
 
 
+class ShapeCNN(nn.Module):
+    """A training-time teacher, never bundled: four convolutions (kernel 4, stride 2, padding 1) from
+    the tower's 192 px input to a 12 x 12 map whose cell i, j is centred where patch i, j is (16 i + 7.5),
+    the max of each channel over cells, one linear layer to the kind, size and colour words. Trained
+    like the word probe (one-object scenes, caption words only), it learns shapes in a few hundred
+    steps where the tower needs thousands, and its cells see only about 46 px around themselves: its
+    map says locally what the caption says globally."""
+    def __init__(self, width):
+        super().__init__()
+        chans = [3, 32, 64, width, width]
+        self.convs = nn.ModuleList(nn.Conv2d(i, o, 4, 2, 1) for i, o in zip(chans, chans[1:]))
+        self.head = nn.Linear(width, len(KINDS) + len(SIZES) + len(COLOURS))
+
+    def features(self, pixels):
+        """[b, 3, 192, 192] -> [b, 144, width], cells in the tower's row-major patch order."""
+        x = pixels
+        for conv in self.convs:
+            x = F.relu(conv(x))
+        return x.flatten(2).transpose(1, 2)
+
+    def scores(self, pixels):
+        s = self.head(self.features(pixels).amax(1))
+        k, z = len(KINDS), len(KINDS) + len(SIZES)
+        return s[:, :k], s[:, k:z], s[:, z:]
+
+
+class DistilledProbe(WordProbe):
+    """The word probe plus a dense target: one linear layer maps every patch of hidden_states[-2] onto
+    the teacher's features at that patch's cell (standardised per channel), mean squared error. The
+    teacher learnt only from caption words, so the tower still sees no mask or box; what it gets is
+    where in the image a shape detector fires."""
+    def __init__(self, c, teacher):
+        super().__init__(c)
+        self.teacher = [teacher]  # a list: not a submodule, so neither trained nor saved
+        width = c["vision_config"]["hidden_size"]
+        self.student = nn.Linear(width, teacher.head.in_features)
+        self.register_buffer("mean", torch.zeros(teacher.head.in_features))
+        self.register_buffer("std", torch.ones(teacher.head.in_features))
+
+    def target(self, pixels):
+        with torch.no_grad():
+            return (self.teacher[0].features(pixels) - self.mean) / self.std
+
+    def scores_and_distill_loss(self, pixels):
+        patches = self.vision_tower.vision_model.features(pixels, -2)[:, 1:]
+        return self.read(patches), F.mse_loss(self.student(patches), self.target(pixels))
+
+
 def evaluate(path, count=1000):
     """Held-out accuracy of the colour, kind and size a checkpoint's head reads from one-object scenes
     (a --probe checkpoint or the multi-label one)."""
     ck = torch.load(path)
     probe = ck["state_dict"]["head.weight"].shape[0] == len(KINDS) + len(SIZES) + len(COLOURS)
-    model = (WordProbe if probe else Pretrain)(ck["config"])
-    model.load_state_dict(ck["state_dict"])
+    model = WordProbe(ck["config"], ck.get("args", {}).get("pool") == "lse") if probe else Pretrain(ck["config"])
+    # the tower and the word head (a --distill checkpoint also holds its student layer: not needed here)
+    model.load_state_dict({k: v for k, v in ck["state_dict"].items() if k.startswith(("vision_tower.", "head."))})
     size = ck["config"]["vision_config"]["image_size"]
     right = {"colour": 0, "kind": 0, "size": 0}
     for i in range(count):
@@ -162,23 +229,21 @@ def evaluate(path, count=1000):
     print({g: v / count for g, v in right.items()}, "on %d held-out one-object scenes" % count)
 
 
-def object_features(tower, c, seed, first, count):
-    """Per object of scenes first..first+count-1 of a split: the mean of the tower's hidden_states[-2]
-    over the patches whose centre lies in the object's visible mask, its kind and colour index, and
-    its scene's object count. The masks pick the patches; nothing here trains the tower."""
+def object_features(features, c, seed, first, count):
+    """Per object of scenes first..first+count-1 of a split: the mean of features(pixels) [1, patches, d]
+    (the tower's hidden_states[-2], or a teacher's cells) over the patches whose centre lies in the
+    object's visible mask, its kind and colour index, and its scene's object count. The masks pick the
+    patches; nothing here trains anything."""
     size = c["vision_config"]["image_size"]
     grid = size // c["vision_config"]["patch_size"]
-    rows, cols = np.mgrid[0:grid, 0:grid]
     feats, kinds, colours, counts = [], [], [], []
     for i in range(first, first + count):
         s = scenes.make_scene(seed, i)
         h, w = s["image"].shape[:2]
-        side = max(h, w)  # undo expand2square: patch centre -> original pixel
-        xs = ((cols + 0.5) / grid * side - (side - w) // 2).astype(int).ravel()
-        ys = ((rows + 0.5) / grid * side - (side - h) // 2).astype(int).ravel()
+        xs, ys = (np.floor(v).astype(int) for v in dl.patch_centres(grid, h, w))
         inside = (xs >= 0) & (xs < w) & (ys >= 0) & (ys < h)
         with torch.no_grad():
-            f = tower.vision_model.features(torch.from_numpy(dl.preprocess(s["image"], size))[None], -2)[0, 1:]
+            f = features(torch.from_numpy(dl.preprocess(s["image"], size))[None])[0]
         for o in s["objects"]:
             own = np.zeros(grid * grid, bool)
             own[inside] = o["mask"][ys[inside], xs[inside]]
@@ -197,10 +262,16 @@ def evaluate_local(path, fit=1000, test=300):
     Attention reads a weighted mean of (projected) patches, so this is roughly what one attention
     head can see of an object."""
     ck = torch.load(path, map_location="cpu")
-    model = dl.Llava(ck["config"])
-    training.load_tower(model, path, ck)
-    x, kinds, colours, _ = object_features(model.vision_tower, ck["config"], scenes.SPLIT_SEEDS["train"], 900000, fit)
-    xt, kinds_t, colours_t, counts = object_features(model.vision_tower, ck["config"], scenes.SPLIT_SEEDS["heldout"], 0, test)
+    if "convs.0.weight" in ck["state_dict"]:  # a --teacher
+        teacher = ShapeCNN(ck["config"]["vision_config"]["hidden_size"])
+        teacher.load_state_dict(ck["state_dict"])
+        features = teacher.features
+    else:
+        model = dl.Llava(ck["config"])
+        training.load_tower(model, path, ck)
+        features = lambda pixels: model.vision_tower.vision_model.features(pixels, -2)[:, 1:]  # noqa: E731
+    x, kinds, colours, _ = object_features(features, ck["config"], scenes.SPLIT_SEEDS["train"], 900000, fit)
+    xt, kinds_t, colours_t, counts = object_features(features, ck["config"], scenes.SPLIT_SEEDS["heldout"], 0, test)
     mu, sd = x.mean(0), x.std(0) + 1e-6
     x, xt = (x - mu) / sd, (xt - mu) / sd
     out = {}
@@ -231,14 +302,24 @@ def main(argv):
         return evaluate_local(argv[1])
     a = training.arguments(argv, steps=2000, batch=32, lr=1e-3, warmup=100, minutes=30, out="/tmp/demo-vision.pt",
                            log="weights/demo/training/vision_loss.tsv", extra=[("--curriculum", int, 0), ("--probe", bool, False), ("--scenes", int, 16000),
-                                  ("--image-size", int, 192), ("--patch", int, 16), ("--tower-init", str, None)])
+                                  ("--image-size", int, 192), ("--patch", int, 16), ("--tower-init", str, None), ("--pool", str, "mean"),
+                                  ("--teacher", bool, False), ("--distill", str, None), ("--distill-weight", float, 1.0),
+                                  ("--vision-hidden", int, 96)])
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
-    c = dl.config(a.image_size, a.patch)
-    model = WordProbe(c) if a.probe else Pretrain(c)
+    c = dl.config(a.image_size, a.patch, a.vision_hidden)
+    if a.teacher:
+        model = ShapeCNN(c["vision_config"]["hidden_size"])
+    elif a.distill:
+        teacher = ShapeCNN(c["vision_config"]["hidden_size"])
+        teacher.load_state_dict(torch.load(a.distill, map_location="cpu")["state_dict"])
+        teacher.requires_grad_(False)
+        model = DistilledProbe(c, teacher)
+    else:
+        model = WordProbe(c, a.pool == "lse") if a.probe else Pretrain(c)
     if a.tower_init:
         training.load_tower(model, a.tower_init)  # another stage 1's tower (the word probe's, say), this head fresh
-    opt = torch.optim.AdamW(model.parameters(), lr=a.lr, betas=(0.9, 0.98), weight_decay=0.05)
+    opt = torch.optim.AdamW([q for q in model.parameters() if q.requires_grad], lr=a.lr, betas=(0.9, 0.98), weight_decay=0.05)
     size, seed = c["vision_config"]["image_size"], scenes.SPLIT_SEEDS["train"]
 
     if a.probe:
@@ -248,15 +329,33 @@ def main(argv):
         CACHE["pixels"] = np.concatenate([p for p, _ in parts])
         CACHE["words"] = np.concatenate([w for _, w in parts])
 
+        columns = ["kind_acc", "size_acc", "colour_acc"]
+        what = "word probe (kind, size, colour), %s-pooled" % a.pool
+        if a.teacher:
+            what = "shape CNN teacher (kind, size, colour words, max over cells)"
+        if a.distill:
+            # the teacher's per-channel statistics on the first 512 cached scenes make its features the target
+            f = model.teacher[0].features(torch.from_numpy(np.stack([dl.normalise(x) for x in CACHE["pixels"][:512]])))
+            model.mean.copy_(f.mean((0, 1)))
+            model.std.copy_(f.std((0, 1)) + 1e-3)
+            columns.append("distill_mse")
+            what += " + distilled from the teacher %s (weight %g)" % (a.distill, a.distill_weight)
+
         def probe_loss(b):
             pix, words = b
-            out = model.scores(pix)
+            if a.distill:
+                out, mse = model.scores_and_distill_loss(pix)
+            else:
+                out, mse = model.scores(pix), None
             loss = sum(F.cross_entropy(o, words[:, j]) for j, o in enumerate(out))
-            return loss, tuple((o.argmax(1) == words[:, j]).float().mean().item() for j, o in enumerate(out))
+            acc = tuple((o.argmax(1) == words[:, j]).float().mean().item() for j, o in enumerate(out))
+            if mse is None:
+                return loss, acc
+            return loss + a.distill_weight * mse, acc + (mse.item(),)
 
         return training.run(a, model, opt, c, word_batch, lambda k: (k, a.batch, a.seed), probe_loss,
-                            "word probe (kind, size, colour), %d px, patch %d, %d one-object scenes, seed %d, batch %d, lr %g, steps %d"
-                            % (a.image_size, a.patch, a.scenes, a.seed, a.batch, a.lr, a.steps), ["kind_acc", "size_acc", "colour_acc"])
+                            "%s, %d px, patch %d, tower hidden %d, %d one-object scenes, seed %d, batch %d, lr %g, steps %d"
+                            % (what, a.image_size, a.patch, a.vision_hidden, a.scenes, a.seed, a.batch, a.lr, a.steps), columns)
 
     def loss(b):
         pix, y = b

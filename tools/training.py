@@ -136,7 +136,7 @@ def run(a, model, opt, config, batch_fn, batch_args, loss_fn, header, columns):
                 acc, nacc = np.zeros(1 + len(columns)), 0
             if step % a.save_every == 0 or step == a.steps or stop:
                 state = {k: v.cpu() for k, v in model.state_dict().items()}
-                torch.save({"config": config, "step": step, "state_dict": state}, a.out + ".tmp")
+                torch.save({"config": config, "step": step, "state_dict": state, "args": vars(a)}, a.out + ".tmp")
                 os.replace(a.out + ".tmp", a.out)
             if stop:
                 log.write("# stopped at step %d (--max-minutes or --stop-step)\n" % step)
