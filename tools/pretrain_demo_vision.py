@@ -307,19 +307,19 @@ def main(argv):
                                   ("--vision-hidden", int, 96)])
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
+    a.probe = a.probe or a.teacher or bool(a.distill)  # both train on the probe's one-object scenes
     c = dl.config(a.image_size, a.patch, a.vision_hidden)
     if a.teacher:
         model = ShapeCNN(c["vision_config"]["hidden_size"])
     elif a.distill:
         teacher = ShapeCNN(c["vision_config"]["hidden_size"])
         teacher.load_state_dict(torch.load(a.distill, map_location="cpu")["state_dict"])
-        teacher.requires_grad_(False)
         model = DistilledProbe(c, teacher)
     else:
         model = WordProbe(c, a.pool == "lse") if a.probe else Pretrain(c)
     if a.tower_init:
         training.load_tower(model, a.tower_init)  # another stage 1's tower (the word probe's, say), this head fresh
-    opt = torch.optim.AdamW([q for q in model.parameters() if q.requires_grad], lr=a.lr, betas=(0.9, 0.98), weight_decay=0.05)
+    opt = torch.optim.AdamW(model.parameters(), lr=a.lr, betas=(0.9, 0.98), weight_decay=0.05)
     size, seed = c["vision_config"]["image_size"], scenes.SPLIT_SEEDS["train"]
 
     if a.probe:
