@@ -30,7 +30,7 @@ tools/train_demo_llava.py --vision-init then starts the captioner from that towe
 above "stayed at chance" only because those runs were short: at about 1300 steps of 32 it leaves
 chance (0.43), 0.51 at 2450, and the bundle's 4000-step run ends at 0.55-0.59 (kind_acc in its log is
 on its training batches; held-out 0.524); the bundle continues it (--init, 7736 more steps at lr 5e-4 on
-48,000 other scenes) to held-out 0.774. --eval-local CKPT asks whether kind and colour can be read from an
+48,000 scenes, the first 32,000 of them stage 1's) to held-out 0.774. --eval-local CKPT asks whether kind and colour can be read from an
 object's own patches (any checkpoint with a tower: stage 1 or a captioner). Those earlier runs were also slow: a third of each step was page faults
 until tools/training.py set mallopt. --patch and --image-size give a tower of another grid,
 --vision-hidden a wider one.
@@ -308,6 +308,8 @@ def main(argv):
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     a.probe = a.probe or a.teacher or bool(a.distill)  # both train on the probe's one-object scenes
+    if (a.teacher or a.distill) and (a.image_size, a.patch) != (192, 16):
+        sys.exit("--teacher and --distill: ShapeCNN's 12 x 12 map matches a 192 px, patch 16 tower only")
     c = dl.config(a.image_size, a.patch, a.vision_hidden)
     if a.teacher:
         model = ShapeCNN(c["vision_config"]["hidden_size"])
