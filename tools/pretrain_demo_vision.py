@@ -63,6 +63,18 @@ LABELS = (COLOURS + KINDS + ["%s %s" % (c, k) for c in COLOURS for k in KINDS]
 INDEX = {l: i for i, l in enumerate(LABELS)}
 
 
+def lse_pool(scores):
+    """[b, patches, n] -> [b, n]: log-sum-exp over patches minus log(patches), a soft max that scores
+    a label no patch shows at the mean patch score, not that plus log(patches)."""
+    return torch.logsumexp(scores, dim=1) - math.log(scores.shape[1])
+
+
+def split_words(s):
+    """[b, 13] word scores -> (kind, size, colour) scores: the order of one_object_scenes' columns."""
+    k, z = len(KINDS), len(KINDS) + len(SIZES)
+    return s[:, :k], s[:, k:z], s[:, z:]
+
+
 def labels(caption):
     """Multi-hot [len(LABELS)] of the words and phrases the caption holds (read from its text)."""
     y = np.zeros(len(LABELS), np.float32)
@@ -118,9 +130,7 @@ class Pretrain(nn.Module):
         self.head = nn.Linear(c["vision_config"]["hidden_size"], len(LABELS))
 
     def scores(self, pixels):
-        patches = self.vision_tower.vision_model.features(pixels, -2)[:, 1:]
-        # minus log(patches): a label no patch shows scores the mean patch score, not that plus 5
-        return torch.logsumexp(self.head(patches), dim=1) - math.log(patches.shape[1])  # [b, labels]
+        return lse_pool(self.head(self.vision_tower.vision_model.features(pixels, -2)[:, 1:]))  # [b, labels]
 
     def loss(self, pixels, y):
         return F.binary_cross_entropy_with_logits(self.scores(pixels), y)
@@ -148,12 +158,7 @@ class WordProbe(nn.Module):
         return self.read(self.vision_tower.vision_model.features(pixels, -2)[:, 1:])
 
     def read(self, patches):
-        if self.lse:
-            s = torch.logsumexp(self.head(patches), dim=1) - math.log(patches.shape[1])
-        else:
-            s = self.head(patches.mean(1))
-        k, z = len(KINDS), len(KINDS) + len(SIZES)
-        return s[:, :k], s[:, k:z], s[:, z:]  # kind, size, colour: the order of one_object_scenes' columns
+        return split_words(lse_pool(self.head(patches)) if self.lse else self.head(patches.mean(1)))
 
     def words(self, pixels):
         """(colour, kind, size) of one image: the best word of each group."""
@@ -182,9 +187,14 @@ class ShapeCNN(nn.Module):
         return x.flatten(2).transpose(1, 2)
 
     def scores(self, pixels):
-        s = self.head(self.features(pixels).amax(1))
-        k, z = len(KINDS), len(KINDS) + len(SIZES)
-        return s[:, :k], s[:, k:z], s[:, z:]
+        return split_words(self.head(self.features(pixels).amax(1)))
+
+    @staticmethod
+    def load(state_dict):
+        """A trained teacher, its width read from its weights."""
+        teacher = ShapeCNN(state_dict["head.weight"].shape[1])
+        teacher.load_state_dict(state_dict)
+        return teacher
 
 
 class DistilledProbe(WordProbe):
@@ -263,9 +273,7 @@ def evaluate_local(path, fit=1000, test=300):
     head can see of an object."""
     ck = torch.load(path, map_location="cpu")
     if "convs.0.weight" in ck["state_dict"]:  # a --teacher
-        teacher = ShapeCNN(ck["config"]["vision_config"]["hidden_size"])
-        teacher.load_state_dict(ck["state_dict"])
-        features = teacher.features
+        features = ShapeCNN.load(ck["state_dict"]).features
     else:
         model = dl.Llava(ck["config"])
         training.load_tower(model, path, ck)
@@ -314,9 +322,7 @@ def main(argv):
     if a.teacher:
         model = ShapeCNN(c["vision_config"]["hidden_size"])
     elif a.distill:
-        teacher = ShapeCNN(c["vision_config"]["hidden_size"])
-        teacher.load_state_dict(torch.load(a.distill, map_location="cpu")["state_dict"])
-        model = DistilledProbe(c, teacher)
+        model = DistilledProbe(c, ShapeCNN.load(torch.load(a.distill, map_location="cpu")["state_dict"]))
     else:
         model = WordProbe(c, a.pool == "lse") if a.probe else Pretrain(c)
     if a.tower_init:
