@@ -47,6 +47,27 @@ def used_ids():
     return sorted(ids)
 
 
+def decode_text(ids):
+    """The caption of generated ids (up to EOS), words joined by spaces, punctuation attached; an id
+    outside the demo's words as <id>."""
+    inv = {tuple(v): k for k, v in WORD_IDS.items()}
+    words, i = [], 0
+    while i < len(ids) and ids[i] != EOS:
+        if ids[i] in PUNCT_IDS.values():
+            words[-1:] = [(words[-1] if words else "") + [k for k, v in PUNCT_IDS.items() if v == ids[i]][0]]
+            i += 1
+            continue
+        for n in (2, 1):
+            if tuple(ids[i:i + n]) in inv:
+                words.append(inv[tuple(ids[i:i + n])])
+                i += n
+                break
+        else:
+            words.append("<%d>" % ids[i])
+            i += 1
+    return " ".join(words)
+
+
 def tokenize_caption(caption):
     ids = []
     for word in caption.split(" "):
@@ -158,6 +179,16 @@ class ClipEncoderLayer(nn.Module):
     def forward(self, x):
         x = x + self.self_attn(self.layer_norm1(x))
         return x + self.mlp(self.layer_norm2(x))
+
+
+def position_pattern(g, d):
+    """[g*g, d] sines and cosines of each patch's column (first half) and row (second half), patches
+    row-major, frequencies from 1 down to 1/g radian a patch."""
+    rows, cols = torch.meshgrid(torch.arange(g).float(), torch.arange(g).float(), indexing="ij")
+    quarter = d // 4
+    freq = 1.0 / (g ** (torch.arange(quarter).float() / quarter))
+    return torch.cat([torch.sin(cols.reshape(-1, 1) * freq), torch.cos(cols.reshape(-1, 1) * freq),
+                      torch.sin(rows.reshape(-1, 1) * freq), torch.cos(rows.reshape(-1, 1) * freq)], dim=1)
 
 
 class ClipEmbeddings(nn.Module):
@@ -333,15 +364,9 @@ class Llava(nn.Module):
             nn.init.normal_(a.out_proj.weight, std=d ** -0.5)
             nn.init.normal_(layer.mlp.fc1.weight, std=(2 * d) ** -0.5)
             nn.init.normal_(layer.mlp.fc2.weight, std=d ** -0.5 * (2 * n) ** -0.5)
-        g = vc["image_size"] // vc["patch_size"]
-        rows, cols = torch.meshgrid(torch.arange(g).float(), torch.arange(g).float(), indexing="ij")
-        quarter = d // 4
-        freq = 1.0 / (g ** (torch.arange(quarter).float() / quarter))
-        pe = torch.cat([torch.sin(cols.reshape(-1, 1) * freq), torch.cos(cols.reshape(-1, 1) * freq),
-                        torch.sin(rows.reshape(-1, 1) * freq), torch.cos(rows.reshape(-1, 1) * freq)], dim=1)
         with torch.no_grad():
             tower.embeddings.position_embedding.weight[0].normal_(std=0.02)
-            tower.embeddings.position_embedding.weight[1:] = 0.5 * pe
+            tower.embeddings.position_embedding.weight[1:] = 0.5 * position_pattern(vc["image_size"] // vc["patch_size"], d)
 
     def embed(self, pixels, ids_after):
         """Input embeddings of prompt-before, image features, prompt-after, then ids_after [b, n]."""

@@ -6,7 +6,11 @@
 Captions: greedy, the llava_v1 prompt; an object counts as named when a phrase "{size} {colour}
 {kind}" of the caption matches it by colour and kind (multiset matching per scene); naming
 precision is matched phrases over phrases; "in_place": the k-th generated phrase against the k-th
-object of the reference caption, colour and kind apart (kind also by the object's size). Pointing: for each kind word the caption generates,
+object of the reference caption, colour and kind apart (kind also by the object's size);
+"by_object_count": per scene object count, how often the caption has as many phrases as objects and
+the share of objects named, named by colour alone, by kind alone; "order": in scenes whose objects
+have distinct colours, how often the first phrase names the leftmost object and each next phrase
+the next one to the right (or the same one again). Pointing: for each kind word the caption generates,
 the attention of the decoding step that produced it over the image tokens, read out as several
 variants (mean over all layers and heads; per layer; head n-2 of every layer as the official
 code; each also minus the mean map of all generated tokens), argmax patch centre mapped back to the original image; a hit when it lies in an object
@@ -43,23 +47,14 @@ def phrases(caption):
     return out
 
 
-def decode_text(ids):
-    inv = {tuple(v): k for k, v in dl.WORD_IDS.items()}
-    words, i = [], 0
-    while i < len(ids) and ids[i] != dl.EOS:
-        if ids[i] in dl.PUNCT_IDS.values():
-            words[-1:] = [(words[-1] if words else "") + [k for k, v in dl.PUNCT_IDS.items() if v == ids[i]][0]]
-            i += 1
-            continue
-        for n in (2, 1):
-            if tuple(ids[i:i + n]) in inv:
-                words.append(inv[tuple(ids[i:i + n])])
-                i += n
-                break
-        else:
-            words.append("<%d>" % ids[i])
-            i += 1
-    return " ".join(words)
+def multiset_hits(truth, guesses):
+    """How many guesses match a distinct element of truth (each element matches once)."""
+    left, hits = list(truth), 0
+    for g in guesses:
+        if g in left:
+            left.remove(g)
+            hits += 1
+    return hits
 
 
 def sam_mask(sam, image, emb, point):
@@ -90,6 +85,8 @@ def main(argv):
     llava = ex.load(a.llava, dl.Llava)[0] if a.llava else None
     sam = ex.load(a.sam, ds.Sam)[0] if a.sam else None
     named = total = phr = phr_ok = exact = 0
+    by_count = {}  # scene object count -> scenes, phrase count right, objects, named, colour named, kind named
+    order = {"scenes": 0, "first_leftmost": 0, "steps": 0, "next_right": 0, "same_again": 0}
     in_place = {"colour": 0, "kind": 0, "small kind": 0, "large kind": 0, "small": 0, "large": 0}
     hits, points, base_hits = {}, 0, 0
     ious_rand, ious_centre = [], []
@@ -103,25 +100,39 @@ def main(argv):
             size, grid = c["vision_config"]["image_size"], c["vision_config"]["image_size"] // c["vision_config"]["patch_size"]
             pix = torch.from_numpy(dl.preprocess(img, size))[None]
             ids, _, attns = llava.generate(pix, 40, keep_attn=True)
-            text = decode_text(ids)
+            text = dl.decode_text(ids)
             exact += text == s["caption"]
             if len(examples) < 8:
                 examples.append((s["caption"], text))
             pred = phrases(text)
             gt = [(o["colour"], o["kind"]) for o in objs]
-            left = list(gt)
-            for ph in pred:
-                if ph in left:
-                    left.remove(ph)
-                    phr_ok += 1
+            pair_hits = multiset_hits(gt, pred)
+            phr_ok += pair_hits
             phr += len(pred)
             for o, (colour, kind) in zip(objs, pred):  # objs are in the reference caption's order
                 in_place["colour"] += colour == o["colour"]
                 in_place["kind"] += kind == o["kind"]
                 in_place[o["size"] + " kind"] += kind == o["kind"]
                 in_place[o["size"]] += 1
-            named += len(gt) - len(left)
+            named += pair_hits
             total += len(gt)
+            row = by_count.setdefault(len(objs), dict(scenes=0, count_right=0, objects=0, named=0, colour=0, kind=0))
+            row["scenes"] += 1
+            row["count_right"] += len(pred) == len(objs)
+            row["objects"] += len(objs)
+            row["named"] += pair_hits
+            for key, part in (("colour", 0), ("kind", 1)):
+                row[key] += multiset_hits([g[part] for g in gt], [q[part] for q in pred])
+            colours = [o["colour"] for o in objs]
+            if len(objs) > 1 and len(set(colours)) == len(objs) and pred:
+                # colours tell the objects apart: which one (left to right) each phrase names
+                ranks = [colours.index(c) if c in colours else -1 for c, _ in pred]
+                order["scenes"] += 1
+                order["first_leftmost"] += ranks[0] == 0
+                for r0, r1 in zip(ranks, ranks[1:]):
+                    order["steps"] += 1
+                    order["next_right"] += r0 >= 0 and r1 == r0 + 1
+                    order["same_again"] += r0 >= 0 and r1 == r0
             start = dl.image_token_start()
             centre_x, centre_y = dl.patch_centres(grid, h, w)
             # maps[t] [layers, heads, grid*grid]: attention of the pass that produced token t
@@ -164,6 +175,16 @@ def main(argv):
         res["objects_named"] = named / total
         res["phrase_precision"] = phr_ok / max(phr, 1)
         res["caption_exact"] = exact / a.count
+        # by the scene's object count: captions with as many phrases as objects, and the share of
+        # objects named (colour and kind), named by colour alone, by kind alone (multisets as above)
+        res["by_object_count"] = {n: {"scenes": r["scenes"], "count_right": round(r["count_right"] / r["scenes"], 3),
+                                      **{k: round(r[k] / r["objects"], 3) for k in ("named", "colour", "kind")}}
+                                  for n, r in sorted(by_count.items())}
+        # scenes of 2-4 objects of distinct colours: the first phrase names the leftmost object (chance
+        # about 1/3), and each next phrase the next object to the right, or the same object again
+        res["order"] = {"scenes": order["scenes"], "first_leftmost": round(order["first_leftmost"] / max(order["scenes"], 1), 3),
+                        "next_right": round(order["next_right"] / max(order["steps"], 1), 3),
+                        "same_again": round(order["same_again"] / max(order["steps"], 1), 3)}
         placed = in_place["small"] + in_place["large"]
         res["in_place"] = {"objects": placed, "colour": in_place["colour"] / max(placed, 1),
                            "kind": in_place["kind"] / max(placed, 1),

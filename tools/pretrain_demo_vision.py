@@ -40,6 +40,12 @@ figures in weights/demo/README.md, "Measured 2026-12-07, afternoon"): --lr 3e-3;
 (log-sum-exp of per-patch scores instead of the mean of patches); --teacher, then --distill TEACHER
 (ShapeCNN below, and a tower that also regresses its map per patch); --vision-hidden 192; --patch 12.
 After 1500 steps none put more kind in an object's own patches than the plain probe (0.396).
+
+--position-weight W (2026-12-07, evening): the probe's loss plus W times how far one linear layer
+is from reading each patch's place in the grid (the sin/cos pattern of demo_llava.position_pattern)
+back out of hidden_states[-2]. The place of a patch is not where any object is: no mask or box. It
+is there because the captioner names objects left to right and, on the plain probe's tower, could
+not tell left from right (weights/demo/README.md, "Measured 2026-12-07, evening").
 """
 import math
 import os
@@ -156,6 +162,13 @@ class WordProbe(nn.Module):
 
     def scores(self, pixels):
         return self.read(self.vision_tower.vision_model.features(pixels, -2)[:, 1:])
+
+    def scores_and_position_loss(self, pixels):
+        """--position-weight: the word scores, and how far one linear layer (`where`) is from reading
+        each patch's own place (the sin/cos pattern the position embedding starts from) out of it."""
+        patches = self.vision_tower.vision_model.features(pixels, -2)[:, 1:]
+        g = int(round(patches.shape[1] ** 0.5))
+        return self.read(patches), F.mse_loss(self.where(patches), dl.position_pattern(g, patches.shape[2]).expand_as(patches))
 
     def read(self, patches):
         return split_words(lse_pool(self.head(patches)) if self.lse else self.head(patches.mean(1)))
@@ -312,10 +325,12 @@ def main(argv):
                            log="weights/demo/training/vision_loss.tsv", extra=[("--curriculum", int, 0), ("--probe", bool, False), ("--scenes", int, 16000),
                                   ("--image-size", int, 192), ("--patch", int, 16), ("--tower-init", str, None), ("--pool", str, "mean"),
                                   ("--teacher", bool, False), ("--distill", str, None), ("--distill-weight", float, 1.0),
-                                  ("--vision-hidden", int, 96)])
+                                  ("--vision-hidden", int, 96), ("--position-weight", float, 0.0)])
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
-    a.probe = a.probe or a.teacher or bool(a.distill)  # both train on the probe's one-object scenes
+    a.probe = a.probe or a.teacher or bool(a.distill) or a.position_weight > 0  # all train on the probe's one-object scenes
+    if a.position_weight and (a.teacher or a.distill or a.pool != "mean"):
+        sys.exit("--position-weight goes with the plain word probe only")
     if (a.teacher or a.distill) and (a.image_size, a.patch) != (192, 16):
         sys.exit("--teacher and --distill: ShapeCNN's 12 x 12 map matches a 192 px, patch 16 tower only")
     c = dl.config(a.image_size, a.patch, a.vision_hidden)
@@ -325,6 +340,10 @@ def main(argv):
         model = DistilledProbe(c, ShapeCNN.load(torch.load(a.distill, map_location="cpu")["state_dict"]))
     else:
         model = WordProbe(c, a.pool == "lse") if a.probe else Pretrain(c)
+        if a.position_weight:
+            # the patch's place is not an object's: no mask or box, only where in the grid a patch sits
+            model.where = nn.Linear(c["vision_config"]["hidden_size"], c["vision_config"]["hidden_size"])
+            model.fresh = ("where.",)
     if a.tower_init:
         training.load_tower(model, a.tower_init)  # another stage 1's tower (the word probe's, say), this head fresh
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, betas=(0.9, 0.98), weight_decay=0.05)
@@ -348,18 +367,23 @@ def main(argv):
             model.std.copy_(f.std((0, 1)) + 1e-3)
             columns.append("distill_mse")
             what += " + distilled from the teacher %s (weight %g)" % (a.distill, a.distill_weight)
+        if a.position_weight:
+            columns.append("position_mse")
+            what += " + each patch's place read back (weight %g)" % a.position_weight
 
         def probe_loss(b):
             pix, words = b
             if a.distill:
                 out, mse = model.scores_and_distill_loss(pix)
+            elif a.position_weight:
+                out, mse = model.scores_and_position_loss(pix)
             else:
                 out, mse = model.scores(pix), None
             loss = sum(F.cross_entropy(o, words[:, j]) for j, o in enumerate(out))
             acc = tuple((o.argmax(1) == words[:, j]).float().mean().item() for j, o in enumerate(out))
             if mse is None:
                 return loss, acc
-            return loss + a.distill_weight * mse, acc + (mse.item(),)
+            return loss + (a.distill_weight if a.distill else a.position_weight) * mse, acc + (mse.item(),)
 
         return training.run(a, model, opt, c, word_batch, lambda k: (k, a.batch, a.seed), probe_loss,
                             "%s, %d px, patch %d, tower hidden %d, %d one-object scenes, seed %d, batch %d, lr %g, steps %d"

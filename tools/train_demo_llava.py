@@ -39,13 +39,16 @@ def main(argv):
     a = training.arguments(argv, steps=500, batch=8, lr=2e-3, warmup=60, minutes=76, out="/tmp/demo-llava.pt",
                            log="weights/demo/training/llava_loss.tsv", extra=[("--curriculum", int, 0), ("--vision-lr-scale", float, 1.0),
                                   ("--vision-decay", float, 0.01), ("--image-size", int, 192), ("--patch", int, 16),
-                                  ("--vision-init", str, None), ("--freeze-tower", bool, False)])
+                                  ("--vision-init", str, None), ("--freeze-tower", bool, False),
+                                  ("--train-positions", bool, False), ("--text-hidden", int, 128)])
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     # --image-size / --patch: the vision grid; the context grows with it (the prompt, 144 image
     # tokens and the longest caption fit in the bundled 320)
     grid = (a.image_size // a.patch) ** 2
-    c = dl.config(a.image_size, a.patch, max_positions=max(320, grid + 176))
+    # --text-hidden: the decoder's width (MLP 2.6875x, the bundle's 344 at 128, rounded to 4)
+    c = dl.config(a.image_size, a.patch, text_hidden=a.text_hidden, text_intermediate=4 * round(a.text_hidden * 2.6875 / 4),
+                  max_positions=max(320, grid + 176))
     model = dl.Llava(c)
     if a.vision_init:
         # stage 1 (tools/pretrain_demo_vision.py): the tower as the kind/size/colour probe left it,
@@ -56,6 +59,10 @@ def main(argv):
     if a.freeze_tower:
         for q in model.vision_tower.parameters():
             q.requires_grad_(False)
+    # --train-positions: all but the position embedding (stage 1 pooled patches, so it never needed
+    # to keep where a patch is; the captioner names objects left to right)
+    if a.train_positions:
+        model.vision_tower.vision_model.embeddings.position_embedding.weight.requires_grad_(True)
     # --vision-lr-scale / --vision-decay: the vision tower and projector get their own learning-rate
     # factor and weight decay (unchecked, their outputs grew until the image tokens no longer differed)
     def vision(n):

@@ -110,7 +110,10 @@ def run(a, model, opt, config, batch_fn, batch_args, loss_fn, header, columns):
     if a.device == "cpu":
         warn_if_reference_blas()
     if a.init:
-        model.load_state_dict(torch.load(a.init, map_location="cpu")["state_dict"])
+        # every weight of the checkpoint; only the layers a model declares fresh may be missing
+        keys = model.load_state_dict(torch.load(a.init, map_location="cpu")["state_dict"], strict=False)
+        missing = [k for k in keys.missing_keys if not k.startswith(getattr(model, "fresh", ()))]
+        assert not missing and not keys.unexpected_keys, "%s: missing %s, unexpected %s" % (a.init, missing, keys.unexpected_keys)
     os.makedirs(os.path.dirname(a.log) or ".", exist_ok=True)
     log = open(a.log, "w")
     log.write("# %s, threads %d%s\n%s\n" % (header, a.threads, ", from %s, first batch %d" % (a.init, a.first_batch) if a.init else "", "\t".join(["step", "seconds", "loss"] + columns + ["lr"])))
