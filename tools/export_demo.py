@@ -5,7 +5,9 @@
 
 weights/demo/llava/{config.json, model.safetensors (F16), tokenizer.json, preprocessor_config.json},
 weights/demo/sam/{config.json, model.safetensors (F16), preprocessor_config.json},
-weights/demo/scene.png (demo split, seed 3). The reference (src/test/resources/demo/reference.safetensors)
+weights/demo/scene.png (scene --demo-index of the demo split, seed 3) and weights/demo/scene.json, its
+objects as a COCO instance file (tools/scenes.py's format: reference caption, caption order, masks),
+which GroundTest holds the README's main command to. The reference (src/test/resources/demo/reference.safetensors)
 is computed by the PyTorch models with the exported F16 weights (rounded, computed in F32) on
 held-out scenes (seed 2) whose greedy choices are not near-ties; see DemoModelTest.
 """
@@ -150,6 +152,31 @@ def reference(llava, sam, path, count=3, margin=0.05):
     write_safetensors(path, tensors, {"source": "tools/export_demo.py: PyTorch forward of weights/demo (F16 weights, F32 compute)"})
 
 
+def phrase_triples(text):
+    """The "{size} {colour} {kind}" phrases of a caption, in order."""
+    w = text.replace(",", " ").replace(".", " ").split()
+    return [tuple(w[i - 2:i + 1]) for i in range(2, len(w)) if w[i] in scenes.KINDS]
+
+
+def find_demo(llava, count, margin):
+    """Demo-split scenes of two or more objects whose greedy caption names every object, by size,
+    colour and kind, in the reference's order, each step leading by `margin`. Prints them: the demo
+    scene is picked from these (its masks checked by running jground ground on it), because the
+    README's command should show a right answer; how rare one is belongs beside it in the README."""
+    found = 0
+    for i in range(count):
+        s = scenes.make_scene(scenes.SPLIT_SEEDS["demo"], i)
+        if len(s["objects"]) < 2:
+            continue
+        ids, rows, _ = caption_of(llava, s["image"])
+        top2 = torch.topk(rows, 2, dim=1).values
+        lead = float((top2[:, 0] - top2[:, 1]).min())
+        if lead >= margin and phrase_triples(dl.decode_text(ids)) == [(o["size"], o["colour"], o["kind"]) for o in s["objects"]]:
+            found += 1
+            print("demo scene %d (%d objects, least lead %.3f): %s" % (i, len(s["objects"]), lead, s["caption"]))
+    print("%d of the first %d demo scenes have two or more objects, all named in order" % (found, count))
+
+
 def main(argv):
     p = argparse.ArgumentParser()
     p.add_argument("--llava", required=True)
@@ -157,17 +184,26 @@ def main(argv):
     p.add_argument("--out", default=os.path.join(ROOT, "weights/demo"))
     p.add_argument("--margin", type=float, default=0.05, help="least lead of each greedy choice in a reference scene")
     p.add_argument("--reference", default=os.path.join(ROOT, "src/test/resources/demo/reference.safetensors"))
+    p.add_argument("--demo-index", type=int, default=458, help="the demo split's scene that becomes scene.png")
+    p.add_argument("--find-demo", type=int, metavar="N", help="only list candidates for --demo-index among the first N")
     a = p.parse_args(argv)
     torch.set_num_threads(1)
     llava, dla = load(a.llava, dl.Llava)
+    if a.find_demo:
+        find_demo(llava, a.find_demo, 0.04)
+        return
     sam, dsa = load(a.sam, ds.Sam)
     print("llava step", dla["step"], "sam step", dsa["step"])
     export(llava, os.path.join(a.out, "llava"), dl.preprocessor_config(llava.c))
     shutil.copyfile(TOKENIZER, os.path.join(a.out, "llava", "tokenizer.json"))
     export(sam, os.path.join(a.out, "sam"), sam_preprocessor_config(sam.c))
-    demo = scenes.make_scene(scenes.SPLIT_SEEDS["demo"], 2)
+    demo = scenes.make_scene(scenes.SPLIT_SEEDS["demo"], a.demo_index)
     Image.fromarray(demo["image"]).save(os.path.join(a.out, "scene.png"))
-    print("scene.png:", demo["caption"])
+    with open(os.path.join(a.out, "scene.json"), "w") as f:
+        json.dump(scenes.coco_instances([("scene.png", demo)], "jground synthetic shapes, demo split (seed 3), scene %d"
+                                        % a.demo_index), f)
+    print("scene.png: demo scene %d, reference caption: %s; the model's: %s"
+          % (a.demo_index, demo["caption"], dl.decode_text(caption_of(llava, demo["image"])[0])))
     reference(llava, sam, a.reference, margin=a.margin)
 
 

@@ -139,15 +139,12 @@ def rle_encode(mask):
     return {"size": [int(mask.shape[0]), int(mask.shape[1])], "counts": [int(c) for c in counts]}
 
 
-def write_split(out, seed, count):
-    os.makedirs(os.path.join(out, "images"), exist_ok=True)
-    coco = dict(info=dict(description="jground synthetic shapes, seed %d" % seed), images=[], annotations=[],
+def coco_instances(entries, description):
+    """A COCO instance file (the format in the docstring) of (file_name, scene) pairs, image ids from 1."""
+    coco = dict(info=dict(description=description), images=[], annotations=[],
                 categories=[dict(id=k + 1, name=n, supercategory="shape", synonyms=SYNONYMS[n]) for k, n in enumerate(KINDS)])
-    for i in range(count):
-        s = make_scene(seed, i)
+    for i, (name, s) in enumerate(entries):
         h, w = s["image"].shape[:2]
-        name = "images/%05d.png" % i
-        Image.fromarray(s["image"]).save(os.path.join(out, name))
         coco["images"].append(dict(id=i + 1, file_name=name, width=w, height=h, caption=s["caption"]))
         for o in s["objects"]:
             ys, xs = np.nonzero(o["mask"])
@@ -156,8 +153,19 @@ def write_split(out, seed, count):
                                             category_id=KINDS.index(o["kind"]) + 1, segmentation=rle_encode(o["mask"]),
                                             area=int(o["mask"].sum()), bbox=bbox, iscrowd=0, colour=o["colour"],
                                             size=o["size"], order=o["order"]))
+    return coco
+
+
+def write_split(out, seed, count):
+    os.makedirs(os.path.join(out, "images"), exist_ok=True)
+    entries = []
+    for i in range(count):
+        s = make_scene(seed, i)
+        name = "images/%05d.png" % i
+        Image.fromarray(s["image"]).save(os.path.join(out, name))
+        entries.append((name, s))
     with open(os.path.join(out, "instances.json"), "w") as f:
-        json.dump(coco, f)
+        json.dump(coco_instances(entries, "jground synthetic shapes, seed %d" % seed), f)
 
 
 def main(argv):

@@ -119,10 +119,13 @@ final class Home {
         return dir;
     }
 
-    /** Tells one build's demo from another's without reading it: the CRCs the jar keeps of its weights. */
+    /**
+     * Tells one build's demo from another's without reading it: the CRCs the jar keeps of every demo
+     * file (a new scene.png or grounding.json with the same weights is a new demo too).
+     */
     private static String demoStamp() throws IOException {
         long crc = 0;
-        for (String f : List.of("llava/model.safetensors", "sam/model.safetensors")) {
+        for (String f : DEMO_FILES) {
             java.net.URL url = Home.class.getClassLoader().getResource("jground-demo/" + f);
             if (url != null && url.openConnection() instanceof java.net.JarURLConnection jar) crc = crc * 31 + jar.getJarEntry().getCrc();
         }

@@ -149,6 +149,36 @@ class GroundTest {
         assertEquals(chosen.bool("normalize", true), settings.bool("normalize", !chosen.bool("normalize", true)));
         assertEquals(chosen.integer("offset", -1), settings.integer("offset", -2));
         assertTrue(io[0].startsWith(r.string("answer") + "\n"), io[0]);
+        assertNamesAndCovers(r, JsonObject.parse(Path.of("weights/demo/scene.json")));
+    }
+
+    /**
+     * What the README promises of its main command: the caption names the bundled scene's objects
+     * (size, colour and kind, in the reference caption's order, nothing else) and each of those
+     * phrases' masks covers its object. scene.json is tools/scenes.py's COCO file of that one scene.
+     */
+    @SuppressWarnings("unchecked")
+    static void assertNamesAndCovers(JsonObject result, JsonObject scene) {
+        JsonObject image = JsonObject.of((Map<String, Object>) scene.list("images").getFirst(), "scene.json image");
+        int h = image.integer("height"), w = image.integer("width");
+        Map<Integer, String> kinds = new java.util.HashMap<>();
+        for (Object c : scene.list("categories")) {
+            JsonObject category = JsonObject.of((Map<String, Object>) c, "scene.json category");
+            kinds.put(category.integer("id"), category.string("name"));
+        }
+        List<JsonObject> objects = scene.list("annotations").stream().map(a -> JsonObject.of((Map<String, Object>) a, "scene.json annotation"))
+                .sorted(java.util.Comparator.comparingInt(a -> a.integer("order"))).toList();
+        List<JsonObject> shapes = result.list("phrases").stream().map(p -> JsonObject.of((Map<String, Object>) p, "phrase"))
+                .filter(p -> kinds.containsValue(p.string("root"))).toList();
+        String answer = result.string("answer");
+        assertEquals(objects.stream().map(o -> "a " + o.string("size") + " " + o.string("colour") + " " + kinds.get(o.integer("category_id"))).toList(),
+                shapes.stream().map(p -> p.string("text")).toList(), "the demo caption (reference: " + image.string("caption") + "): " + answer);
+        for (int i = 0; i < objects.size(); i++) {
+            Rle truth = new Rle(h, w, objects.get(i).object("segmentation").intArray("counts"));
+            Rle mask = Rle.fromString(shapes.get(i).object("mask").string("counts"), h, w);
+            double iou = Rle.iou(mask, truth, false);
+            assertTrue(iou >= 0.8, "the mask of \"" + shapes.get(i).string("text") + "\" covers its object: IoU " + iou);
+        }
     }
 
     @Test void optionsReachTheResult(@TempDir Path tmp) throws Exception {
