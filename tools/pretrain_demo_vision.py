@@ -168,7 +168,8 @@ class WordProbe(nn.Module):
         each patch's own place (the sin/cos pattern the position embedding starts from) out of it."""
         patches = self.vision_tower.vision_model.features(pixels, -2)[:, 1:]
         g = int(round(patches.shape[1] ** 0.5))
-        return self.read(patches), F.mse_loss(self.where(patches), dl.position_pattern(g, patches.shape[2]).expand_as(patches))
+        place = dl.position_pattern(g, patches.shape[2]).to(patches.device)
+        return self.read(patches), F.mse_loss(self.where(patches), place.expand_as(patches))
 
     def read(self, patches):
         return split_words(lse_pool(self.head(patches)) if self.lse else self.head(patches.mean(1)))
