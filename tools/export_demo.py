@@ -152,12 +152,6 @@ def reference(llava, sam, path, count=3, margin=0.05):
     write_safetensors(path, tensors, {"source": "tools/export_demo.py: PyTorch forward of weights/demo (F16 weights, F32 compute)"})
 
 
-def phrase_triples(text):
-    """The "{size} {colour} {kind}" phrases of a caption, in order."""
-    w = text.replace(",", " ").replace(".", " ").split()
-    return [tuple(w[i - 2:i + 1]) for i in range(2, len(w)) if w[i] in scenes.KINDS]
-
-
 def find_demo(llava, count, margin):
     """Demo-split scenes of two or more objects whose greedy caption names every object, by size,
     colour and kind, in the reference's order, each step leading by `margin`. Prints them: the demo
@@ -171,7 +165,7 @@ def find_demo(llava, count, margin):
         ids, rows, _ = caption_of(llava, s["image"])
         top2 = torch.topk(rows, 2, dim=1).values
         lead = float((top2[:, 0] - top2[:, 1]).min())
-        if lead >= margin and phrase_triples(dl.decode_text(ids)) == [(o["size"], o["colour"], o["kind"]) for o in s["objects"]]:
+        if lead >= margin and scenes.phrases(dl.decode_text(ids)) == [(o["size"], o["colour"], o["kind"]) for o in s["objects"]]:
             found += 1
             print("demo scene %d (%d objects, least lead %.3f): %s" % (i, len(s["objects"]), lead, s["caption"]))
     print("%d of the first %d demo scenes have two or more objects, all named in order" % (found, count))

@@ -38,15 +38,6 @@ KIND_IDS = {dl.WORD_IDS[k][0]: k for k in scenes.KINDS}
 COLOUR_FIRST = {tuple(dl.WORD_IDS[c]): c for c in scenes.COLOUR_NAMES}
 
 
-def phrases(caption):
-    words = caption.replace(",", " ").replace(".", " ").split()
-    out = []
-    for i, w in enumerate(words):
-        if w in scenes.KINDS and i > 0 and words[i - 1] in scenes.COLOURS:
-            out.append((words[i - 1], w))
-    return out
-
-
 def multiset_hits(truth, guesses):
     """How many guesses match a distinct element of truth (each element matches once)."""
     left, hits = list(truth), 0
@@ -104,7 +95,7 @@ def main(argv):
             exact += text == s["caption"]
             if len(examples) < 8:
                 examples.append((s["caption"], text))
-            pred = phrases(text)
+            pred = [(colour, kind) for _, colour, kind in scenes.phrases(text)]
             gt = [(o["colour"], o["kind"]) for o in objs]
             pair_hits = multiset_hits(gt, pred)
             phr_ok += pair_hits

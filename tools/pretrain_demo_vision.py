@@ -83,7 +83,7 @@ def lse_pool(scores):
 
 
 def split_words(s):
-    """[b, 13] word scores -> (kind, size, colour) scores: the order of one_object_scenes' columns."""
+    """[b, 13] word scores -> (kind, size, colour) scores: the order of caption_scenes' columns."""
     k, z = len(KINDS), len(KINDS) + len(SIZES)
     return s[:, :k], s[:, k:z], s[:, z:]
 
@@ -113,51 +113,33 @@ def batch(args):
 CACHE = {}  # --scenes: the drawn scenes, shared with the batch worker by fork
 
 
-def one_object_scenes(args):
-    """uint8 squares and (kind, size, colour) indices, read from each caption "a {size} {colour} {kind}..."."""
-    start, count, size, seed = args
+def caption_scenes(args):
+    """uint8 squares of the scenes among start..start+count-1 that have n objects (at most n are
+    drawn) and, per scene, the (kind, size, colour) indices of each "a {size} {colour} {kind}" phrase
+    of its caption, in the caption's order: the word probe's one-object scenes (n 1) and the pair
+    probe's two-object scenes (n 2, the left object first)."""
+    start, count, size, seed, n = args
     pix, words = [], []
     for i in range(start, start + count):
-        s = scenes.make_scene(seed, i, 1)
-        pix.append(dl.square(s["image"], size))
-        w = s["caption"].rstrip(".").split()
-        words.append((KINDS.index(w[3]), SIZES.index(w[1]), COLOURS.index(w[2])))
+        s = scenes.make_scene(seed, i, n)
+        if len(s["objects"]) == n:
+            pix.append(dl.square(s["image"], size))
+            words.append([v for sz, colour, kind in scenes.phrases(s["caption"])
+                          for v in (KINDS.index(kind), SIZES.index(sz), COLOURS.index(colour))])
     return np.stack(pix), np.array(words)
 
 
 def word_batch(args):
-    """Batch k of the word probe: scenes drawn from the cache with a seeded generator, half mirrored."""
+    """Batch k of the word or pair probe: scenes drawn from the cache with a seeded generator, half mirrored."""
     k, count, seed = args
     rng = np.random.default_rng([seed, k])
     idx = rng.integers(0, len(CACHE["pixels"]), count)
-    pix = CACHE["pixels"][idx]
-    flip = rng.random(count) < 0.5
-    pix[flip] = pix[flip, :, ::-1]  # left-right: kind, size and colour stay
-    return np.stack([dl.normalise(x) for x in pix]), CACHE["words"][idx]
-
-
-def two_object_scenes(args):
-    """--pairs: uint8 squares of the two-object scenes among start..start+count-1 and, per scene, the
-    (kind, size, colour) indices of the caption's first phrase (the left object) then its second."""
-    start, count, size, seed = args
-    pix, words = [], []
-    for i in range(start, start + count):
-        s = scenes.make_scene(seed, i, 2)
-        if len(s["objects"]) == 2:
-            pix.append(dl.square(s["image"], size))
-            words.append([v for o in s["objects"] for v in (KINDS.index(o["kind"]), SIZES.index(o["size"]), COLOURS.index(o["colour"]))])
-    return np.stack(pix), np.array(words)
-
-
-def pair_batch(args):
-    """Batch k of the pair probe: as word_batch, and a mirrored scene's right object becomes its left."""
-    k, count, seed = args
-    rng = np.random.default_rng([seed, k])
-    idx = rng.integers(0, len(CACHE["pixels"]), count)
-    pix, words = CACHE["pixels"][idx], CACHE["words"][idx].copy()
+    pix, words = CACHE["pixels"][idx], CACHE["words"][idx]
     flip = rng.random(count) < 0.5
     pix[flip] = pix[flip, :, ::-1]
-    words[flip] = np.concatenate([words[flip, 3:], words[flip, :3]], axis=1)
+    # left-right: each object keeps its kind, size and colour, but the phrases' order (left to right) turns round
+    n = words.shape[1] // 3
+    words[flip] = words[flip].reshape(-1, n, 3)[:, ::-1].reshape(-1, 3 * n)
     return np.stack([dl.normalise(x) for x in pix]), words
 
 
@@ -185,11 +167,15 @@ class WordProbe(nn.Module):
 
     lse=True (--pool lse): the linear layer scores every patch and a word's score is the log-sum-exp
     over patches (minus log of their count), so the gradient goes to the patches that show the word
-    rather than to all 144 alike."""
-    def __init__(self, c, lse=False):
+    rather than to all 144 alike.
+
+    phrases=2 (--pairs, the pair probe): the words of a two-object caption's first phrase (the left
+    object) and of its second. The mean of all patches can tell which object is on the left only if
+    the patches keep which colour and kind is where."""
+    def __init__(self, c, lse=False, phrases=1):
         super().__init__()
         self.vision_tower = dl.Llava(c).vision_tower
-        self.head = nn.Linear(c["vision_config"]["hidden_size"], len(KINDS) + len(SIZES) + len(COLOURS))
+        self.head = nn.Linear(c["vision_config"]["hidden_size"], phrases * (len(KINDS) + len(SIZES) + len(COLOURS)))
         self.lse = lse
 
     def scores(self, pixels):
@@ -204,27 +190,14 @@ class WordProbe(nn.Module):
         return self.read(patches), F.mse_loss(self.where(patches), place.expand_as(patches))
 
     def read(self, patches):
-        return split_words(lse_pool(self.head(patches)) if self.lse else self.head(patches.mean(1)))
+        """(kind, size, colour) scores of each phrase in turn."""
+        h = lse_pool(self.head(patches)) if self.lse else self.head(patches.mean(1))
+        return sum((split_words(part) for part in h.split(len(KINDS) + len(SIZES) + len(COLOURS), dim=1)), ())
 
     def words(self, pixels):
         """(colour, kind, size) of one image: the best word of each group."""
         kind, size, colour = (group[int(x[0].argmax())] for group, x in zip((KINDS, SIZES, COLOURS), self.scores(pixels)))
         return colour, kind, size
-
-
-class PairProbe(nn.Module):
-    """--pairs: the tower, the mean of its patches, one linear layer to the words of a two-object
-    caption's first phrase and of its second (kind, size, colour each). The mean of all patches can
-    tell which object is on the left only if the patches keep which colour and kind is where."""
-    def __init__(self, c):
-        super().__init__()
-        self.vision_tower = dl.Llava(c).vision_tower
-        self.head = nn.Linear(c["vision_config"]["hidden_size"], 2 * (len(KINDS) + len(SIZES) + len(COLOURS)))
-
-    def scores(self, pixels):
-        """(kind, size, colour) scores of the left object, then of the right one."""
-        h = self.head(self.vision_tower.vision_model.features(pixels, -2)[:, 1:].mean(1))
-        return split_words(h[:, :h.shape[1] // 2]) + split_words(h[:, h.shape[1] // 2:])
 
 
 class ShapeCNN(nn.Module):
@@ -390,7 +363,7 @@ def main(argv):
     elif a.distill:
         model = DistilledProbe(c, ShapeCNN.load(torch.load(a.distill, map_location="cpu")["state_dict"]))
     elif a.pairs:
-        model = PairProbe(c)
+        model = WordProbe(c, phrases=2)
     else:
         model = WordProbe(c, a.pool == "lse") if a.probe else Pretrain(c)
         if a.position_weight:
@@ -402,33 +375,22 @@ def main(argv):
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, betas=(0.9, 0.98), weight_decay=0.05)
     size, seed = c["vision_config"]["image_size"], scenes.SPLIT_SEEDS["train"]
 
-    if a.pairs:
-        # --scenes N: about N two-object scenes from train indices 100,000 on (a fifth of the draws
-        # have one object), drawn once, sampled with mirroring
+    if a.probe or a.pairs:
+        # --scenes N: draw N one-object scenes once (--workers processes, at least two) and sample
+        # batches from them; --pairs: about N two-object scenes from train index 100,000 on (a fifth
+        # of those draws have one object)
+        objects, first, draws = (2, 100000, a.scenes * 5 // 4) if a.pairs else (1, 0, a.scenes)
         with training.mp.get_context("fork").Pool(max(2, a.workers)) as pool:
-            parts = pool.map(two_object_scenes, [(100000 + i, 1000, size, seed) for i in range(0, a.scenes * 5 // 4, 1000)])
-        CACHE["pixels"] = np.concatenate([p for p, _ in parts])
-        CACHE["words"] = np.concatenate([w for _, w in parts])
-
-        def pair_loss(b):
-            pix, words = b
-            out = model.scores(pix)  # kind, size, colour of the left object, then of the right one
-            acc = tuple((out[j].argmax(1) == words[:, j]).float().mean().item() for j in (0, 2, 3, 5))
-            return sum(F.cross_entropy(o, words[:, j]) for j, o in enumerate(out)), acc
-
-        return training.run(a, model, opt, c, pair_batch, lambda k: (k, a.batch, a.seed), pair_loss,
-                            "pair probe (left and right object's kind, size, colour), %d two-object scenes, seed %d, batch %d, lr %g, steps %d"
-                            % (len(CACHE["pixels"]), a.seed, a.batch, a.lr, a.steps), ["left_kind", "left_colour", "right_kind", "right_colour"])
-
-    if a.probe:
-        # --scenes N: draw N one-object scenes once (--workers processes, at least two) and sample batches from them
-        with training.mp.get_context("fork").Pool(max(2, a.workers)) as pool:
-            parts = pool.map(one_object_scenes, [(i, min(1000, a.scenes - i), size, seed) for i in range(0, a.scenes, 1000)])
+            parts = pool.map(caption_scenes, [(first + i, min(1000, draws - i), size, seed, objects) for i in range(0, draws, 1000)])
         CACHE["pixels"] = np.concatenate([p for p, _ in parts])
         CACHE["words"] = np.concatenate([w for _, w in parts])
 
         columns = ["kind_acc", "size_acc", "colour_acc"]
+        shown = range(3)  # the accuracies logged: kind, size, colour (--pairs: kind and colour of each side)
         what = "word probe (kind, size, colour), %s-pooled" % a.pool
+        if a.pairs:
+            columns, shown = ["left_kind", "left_colour", "right_kind", "right_colour"], (0, 2, 3, 5)
+            what = "pair probe (left and right object's kind, size, colour)"
         if a.teacher:
             what = "shape CNN teacher (kind, size, colour words, max over cells)"
         if a.distill:
@@ -451,14 +413,15 @@ def main(argv):
             else:
                 out, mse = model.scores(pix), None
             loss = sum(F.cross_entropy(o, words[:, j]) for j, o in enumerate(out))
-            acc = tuple((o.argmax(1) == words[:, j]).float().mean().item() for j, o in enumerate(out))
+            acc = tuple((out[j].argmax(1) == words[:, j]).float().mean().item() for j in shown)
             if mse is None:
                 return loss, acc
             return loss + (a.distill_weight if a.distill else a.position_weight) * mse, acc + (mse.item(),)
 
         return training.run(a, model, opt, c, word_batch, lambda k: (k, a.batch, a.seed), probe_loss,
-                            "%s, %d px, patch %d, tower hidden %d, %d one-object scenes, seed %d, batch %d, lr %g, steps %d"
-                            % (what, a.image_size, a.patch, a.vision_hidden, a.scenes, a.seed, a.batch, a.lr, a.steps), columns)
+                            "%s, %d px, patch %d, tower hidden %d, %d %s scenes, seed %d, batch %d, lr %g, steps %d"
+                            % (what, a.image_size, a.patch, a.vision_hidden, len(CACHE["pixels"]), "two-object" if a.pairs else "one-object",
+                               a.seed, a.batch, a.lr, a.steps), columns)
 
     def loss(b):
         pix, y = b

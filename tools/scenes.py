@@ -128,6 +128,14 @@ def _caption(rng, objects, w, h):
     return ", ".join(names[:-1]) + " and " + names[-1] + "."
 
 
+def phrases(caption):
+    """The (size, colour, kind) of each "{size} {colour} {kind}" phrase of a caption (ours or a
+    model's), in order: every kind word after a colour word; size is the word before the colour."""
+    words = caption.replace(",", " ").replace(".", " ").split()
+    return [(words[i - 2] if i > 1 else None, words[i - 1], w) for i, w in enumerate(words)
+            if w in KINDS and i > 0 and words[i - 1] in COLOURS]
+
+
 def rle_encode(mask):
     """Uncompressed COCO RLE of a bool [h, w] mask: column-major runs, zeros first (pycocotools maskApi.c)."""
     flat = mask.T.reshape(-1).astype(np.int8)
