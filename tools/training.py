@@ -111,7 +111,9 @@ def run(a, model, opt, config, batch_fn, batch_args, loss_fn, header, columns):
         warn_if_reference_blas()
     if a.init:
         # every weight of the checkpoint; only the layers a model declares fresh may be missing
-        keys = model.load_state_dict(torch.load(a.init, map_location="cpu")["state_dict"], strict=False)
+        # (an exported folder too: the bundled weights/demo/sam, say, whose training checkpoint is not kept)
+        import export_demo
+        keys = model.load_state_dict(export_demo.checkpoint(a.init)["state_dict"], strict=False)
         missing = [k for k in keys.missing_keys if not k.startswith(getattr(model, "fresh", ()))]
         assert not missing and not keys.unexpected_keys, "%s: missing %s, unexpected %s" % (a.init, missing, keys.unexpected_keys)
     os.makedirs(os.path.dirname(a.log) or ".", exist_ok=True)
