@@ -40,17 +40,30 @@ final class EvalReport {
         m.put("variants", variants);
         m.put("random_point", figures(random));
         List<Object> perImage = new ArrayList<>();
+        Map<Long, List<CocoDataset.Annotation>> annotations = data.byImage();
         for (Evaluation.ImageResult r : results) {
             Map<String, Object> im = new LinkedHashMap<>();
             im.put("id", r.image().id());
             im.put("file_name", r.image().fileName());
             im.put("answer", r.answer());
             List<Object> phrases = new ArrayList<>();
+            // a kept phrase (one with a category) has a prompt in every variant, in phrase order;
+            // the reported variant's tells where it landed
+            java.util.Iterator<InstanceScores.Prompt> prompts = r.kept().getOrDefault(chosen, List.of()).iterator();
             for (Evaluation.Match p : r.phrases()) {
                 Map<String, Object> pm = new LinkedHashMap<>();
                 pm.put("text", p.text());
                 pm.put("root", p.root());
                 pm.put("category", p.category() < 0 ? null : names.get(p.category()));
+                if (p.category() >= 0 && prompts.hasNext()) {
+                    InstanceScores.Prompt prompt = prompts.next();
+                    InstanceScores.Outcome o = InstanceScores.outcome(prompt, annotations.getOrDefault(r.image().id(), List.of()));
+                    pm.put("point", List.of(prompt.x(), prompt.y()));
+                    pm.put("score", prompt.score());
+                    pm.put("inside", o.inside());
+                    pm.put("iou", 100 * o.iou());
+                    pm.put("under", o.under().stream().map(names::get).toList());
+                }
                 phrases.add(pm);
             }
             im.put("phrases", phrases);

@@ -28,16 +28,41 @@ public record InstanceScores(int points, double pacc, double miou, CocoEval.Summ
     /** A point SAM was prompted with, the category it stands for, and what SAM answered. */
     public record Prompt(long imageId, int categoryId, int x, int y, double score, Rle mask) {}
 
+    /**
+     * Where one prompt landed, against the annotations of its image: inside one of its own
+     * category (what PAcc counts), its mask's best IoU with one of them (what mIoU averages), and
+     * the categories of all the annotations under the point, in category order (a miss on
+     * another object, or on none).
+     */
+    public record Outcome(boolean inside, double iou, List<Integer> under) {}
+
+    /** The outcome of prompt p among its image's annotations. */
+    public static Outcome outcome(Prompt p, List<CocoDataset.Annotation> imageAnnotations) {
+        boolean hit = false;
+        double best = 0;
+        Set<Integer> under = new java.util.TreeSet<>();
+        for (CocoDataset.Annotation a : imageAnnotations) {
+            boolean contains = a.mask().contains(p.x(), p.y());
+            if (contains) under.add(a.categoryId());
+            if (a.categoryId() != p.categoryId()) continue;
+            hit |= contains;
+            best = Math.max(best, Rle.iou(p.mask(), a.mask(), false));
+        }
+        return new Outcome(hit, best, List.copyOf(under));
+    }
+
     /** Scores the prompts over the given images of the dataset (the images evaluated). */
     public static InstanceScores of(CocoDataset gt, long[] imageIds, List<Prompt> prompts) {
         Set<Long> images = new HashSet<>();
         for (long id : imageIds) images.add(id);
         Map<List<Long>, List<CocoDataset.Annotation>> byKey = new HashMap<>();
+        Map<Long, List<CocoDataset.Annotation>> byImage = new HashMap<>();
         List<CocoDataset.Annotation> annotations = new ArrayList<>();
         for (CocoDataset.Annotation a : gt.annotations()) {
             if (!images.contains(a.imageId())) continue;
             annotations.add(a);
             byKey.computeIfAbsent(List.of(a.imageId(), (long) a.categoryId()), k -> new ArrayList<>()).add(a);
+            byImage.computeIfAbsent(a.imageId(), k -> new ArrayList<>()).add(a);
         }
         int inside = 0;
         double iouSum = 0;
@@ -46,17 +71,10 @@ public record InstanceScores(int points, double pacc, double miou, CocoEval.Summ
         for (Prompt p : prompts) {
             if (!images.contains(p.imageId()))
                 throw new IllegalArgumentException("a prompt in image " + p.imageId() + ", which is not evaluated");
-            List<Long> key = List.of(p.imageId(), (long) p.categoryId());
-            List<CocoDataset.Annotation> own = byKey.getOrDefault(key, List.of());
-            boolean hit = false;
-            double best = 0;
-            for (CocoDataset.Annotation a : own) {
-                hit |= a.mask().contains(p.x(), p.y());
-                best = Math.max(best, Rle.iou(p.mask(), a.mask(), false));
-            }
-            if (hit) inside++;
-            iouSum += best;
-            named.merge(key, 1, Integer::sum);
+            Outcome o = outcome(p, byImage.getOrDefault(p.imageId(), List.of()));
+            if (o.inside()) inside++;
+            iouSum += o.iou();
+            named.merge(List.of(p.imageId(), (long) p.categoryId()), 1, Integer::sum);
             if (p.mask().area() > 0) detections.add(new CocoEval.Detection(p.imageId(), p.categoryId(), p.score(), p.mask()));
         }
         long objects = 0, found = 0;

@@ -82,17 +82,29 @@ class EvalTest {
         // each image's phrases, and the kept ones are those with a category
         List<JsonObject> images = objects(r, "per_image");
         assertEquals(List.of(2L, 3L, 9L), images.stream().map(i -> i.longValue("id")).toList(), "in id order");
-        int kept = 0, randomPoints = 0;
+        int kept = 0, randomPoints = 0, inside = 0;
+        double iouSum = 0;
         for (JsonObject im : images) {
             for (JsonObject p : objects(im, "phrases"))
                 if (p.get("category") != null) {
                     kept++;
                     assertTrue(List.of("action", "gene", "sky").contains(p.string("category")));
+                    // where the reported variant's point landed: inside its category iff one of
+                    // the annotations under it is of that category
+                    assertEquals(2, p.list("point").size());
+                    assertTrue(p.has("inside") && p.has("iou"), p.toString());
+                    assertEquals(p.list("under").contains(p.string("category")), p.bool("inside", false), p.toString());
+                    if (p.bool("inside", false)) inside++;
+                    iouSum += p.number("iou");
+                } else {
+                    assertNull(p.get("point"), "a phrase without a category has no prompt");
                 }
             randomPoints += objects(im, "random_points").size();
         }
         assertTrue(kept > 0, "some phrase names a category: " + images);
         assertEquals(kept, reported.integer("points"));
+        assertEquals(reported.number("pacc"), 100.0 * inside / kept, 1e-9, "PAcc is the share of phrases inside");
+        assertEquals(reported.number("miou"), iouSum / kept, 1e-9, "mIoU is the mean of the phrases' IoU");
         assertEquals(3, randomPoints, "one per category present: action in the photo, gene and sky in red.png");
         JsonObject random = r.object("random_point");
         assertEquals(3, random.integer("points"));
