@@ -401,11 +401,12 @@ def main(argv):
     if a.keep_kind and not a.pairs:
         sys.exit("--keep-kind goes with --pairs")
     if a.tower_init:
-        training.load_tower(model, a.tower_init)  # another stage 1's tower (the word probe's, say), this head fresh
+        init = torch.load(a.tower_init, map_location="cpu")
+        training.load_tower(model, a.tower_init, init)  # another stage 1's tower (the word probe's, say), this head fresh
         if a.keep_kind:
             # the heads its stage 1 read the tower with: the word probe's (into single) or the pair probe's
             heads = {h.weight.shape: h for h in (model.head, model.single)}
-            w = torch.load(a.tower_init, map_location="cpu")["state_dict"]
+            w = init["state_dict"]
             for name in ("head", "single"):
                 if name + ".weight" in w and w[name + ".weight"].shape in heads:
                     h = heads.pop(w[name + ".weight"].shape)
@@ -420,13 +421,12 @@ def main(argv):
         # of those draws have one object)
         objects, first, draws = (2, 100000, a.scenes * 5 // 4) if a.pairs else (1, 0, a.scenes)
         with training.mp.get_context("fork").Pool(max(2, a.workers)) as pool:
-            parts = pool.map(caption_scenes, [(first + i, min(1000, draws - i), size, seed, objects) for i in range(0, draws, 1000)])
-            CACHE["pixels"] = np.concatenate([p for p, _ in parts])
-            CACHE["words"] = np.concatenate([w for _, w in parts])
+            def drawn(first, draws, objects):
+                parts = pool.map(caption_scenes, [(first + i, min(1000, draws - i), size, seed, objects) for i in range(0, draws, 1000)])
+                return np.concatenate([p for p, _ in parts]), np.concatenate([w for _, w in parts])
+            CACHE["pixels"], CACHE["words"] = drawn(first, draws, objects)
             if a.keep_kind:  # the word probe's one-object scenes, as --probe draws them
-                parts = pool.map(caption_scenes, [(i, min(1000, a.scenes - i), size, seed, 1) for i in range(0, a.scenes, 1000)])
-                CACHE["single_pixels"] = np.concatenate([p for p, _ in parts])
-                CACHE["single_words"] = np.concatenate([w for _, w in parts])
+                CACHE["single_pixels"], CACHE["single_words"] = drawn(0, a.scenes, 1)
 
         columns = ["kind_acc", "size_acc", "colour_acc"]
         shown = range(3)  # the accuracies logged: kind, size, colour (--pairs: kind and colour of each side)
@@ -452,20 +452,20 @@ def main(argv):
 
         def probe_loss(b):
             pix, words = b[:2]
+            mse = None
             if a.keep_kind:
                 out, one = model.scores_and_single(pix, b[2])
-                loss = sum(F.cross_entropy(o, words[:, j]) for j, o in enumerate(out))
-                loss = loss + a.keep_kind * sum(F.cross_entropy(o, b[3][:, j]) for j, o in enumerate(one))
-                acc = tuple((out[j].argmax(1) == words[:, j]).float().mean().item() for j in shown)
-                return loss, acc + ((one[0].argmax(1) == b[3][:, 0]).float().mean().item(),)
-            if a.distill:
+            elif a.distill:
                 out, mse = model.scores_and_distill_loss(pix)
             elif a.position_weight:
                 out, mse = model.scores_and_position_loss(pix)
             else:
-                out, mse = model.scores(pix), None
+                out = model.scores(pix)
             loss = sum(F.cross_entropy(o, words[:, j]) for j, o in enumerate(out))
             acc = tuple((out[j].argmax(1) == words[:, j]).float().mean().item() for j in shown)
+            if a.keep_kind:
+                return (loss + a.keep_kind * sum(F.cross_entropy(o, b[3][:, j]) for j, o in enumerate(one)),
+                        acc + ((one[0].argmax(1) == b[3][:, 0]).float().mean().item(),))
             if mse is None:
                 return loss, acc
             return loss + (a.distill_weight if a.distill else a.position_weight) * mse, acc + (mse.item(),)

@@ -7,6 +7,7 @@ import dev.jground.ground.Evaluation;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,7 +50,7 @@ final class EvalReport {
             List<Object> phrases = new ArrayList<>();
             // a kept phrase (one with a category) has a prompt in every variant, in phrase order;
             // the reported variant's tells where it landed
-            java.util.Iterator<InstanceScores.Prompt> prompts = r.kept().getOrDefault(chosen, List.of()).iterator();
+            Iterator<InstanceScores.Prompt> prompts = r.kept().getOrDefault(chosen, List.of()).iterator();
             for (Evaluation.Match p : r.phrases()) {
                 Map<String, Object> pm = new LinkedHashMap<>();
                 pm.put("text", p.text());
