@@ -92,11 +92,7 @@ final class Ground {
         Grounder.Options d = Grounder.Options.DEFAULT;
         int maxTokens = o.integer("max-tokens", d.maxTokens());
         if (maxTokens < 1) throw new UsageException("--max-tokens must be at least 1, got " + maxTokens);
-        int offset = o.integer("offset", model.integer("offset", d.offset()));
-        if (offset != 0 && offset != 1) throw new UsageException("--offset must be 0 or 1, got " + offset);
-        boolean normalize = o.flag("normalize") || !o.flag("no-normalize") && model.bool("normalize", d.normalize());
-        if (o.flag("normalize") && o.flag("no-normalize")) throw new UsageException("--normalize and --no-normalize contradict");
-        Grounder.Options out = d.withMaxTokens(maxTokens).withOffset(offset).withNormalize(normalize)
+        Grounder.Options out = d.withMaxTokens(maxTokens).withOffset(offset(o, model)).withNormalize(normalize(o, model))
                 .withMask(choice(o, "mask", choiceOf(model, "mask", d.mask()), Grounder.MaskChoice.class))
                 .withTemplate(ChatTemplate.of(o.get("template", d.template().id())));
         String heads = o.get("heads", model.string("heads", "official"));
@@ -105,6 +101,19 @@ final class Ground {
             case "all" -> out.withHeads(Grounder.Heads.ALL);
             default -> out.withPairs(pairs(heads));
         };
+    }
+
+    /** --offset 0|1, else the model's grounding.json, else the paper's 0. */
+    static int offset(Options o, JsonObject model) {
+        int offset = o.integer("offset", model.integer("offset", Grounder.Options.DEFAULT.offset()));
+        if (offset != 0 && offset != 1) throw new UsageException("--offset must be 0 or 1, got " + offset);
+        return offset;
+    }
+
+    /** --normalize / --no-normalize, else the model's grounding.json, else the paper's normalised maps. */
+    static boolean normalize(Options o, JsonObject model) {
+        if (o.flag("normalize") && o.flag("no-normalize")) throw new UsageException("--normalize and --no-normalize contradict");
+        return o.flag("normalize") || !o.flag("no-normalize") && model.bool("normalize", Grounder.Options.DEFAULT.normalize());
     }
 
     /** "3:30,4:7" -> {{3, 30}, {4, 7}}: layer:head pairs, 0-based. */

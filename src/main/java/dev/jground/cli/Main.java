@@ -45,8 +45,9 @@ public final class Main {
                                                     by a point and a SAM mask; result.json, overlay.png, heat maps
                                                     and index.html in --out (default IMG-name.ground/)
               eval --annotations FILE --images DIR [--model DIR] [--sam DIR] [--tokenizer FILE] [--limit N]
-                   [--max-tokens N] [--prompt TEXT] [--heads official|all] [--out report.json] [--seed S]
-                   [--template llava_v1|llava-hf] [--backend cpu|opencl [--device N]] [--threads T]
+                   [--max-tokens N] [--prompt TEXT] [--heads official|all] [--offset 0|1] [--no-normalize]
+                   [--out report.json] [--seed S] [--template llava_v1|llava-hf]
+                   [--backend cpu|opencl [--device N]] [--threads T]
                                                     attend-and-segment scored as instance segmentation on a COCO
                                                     file: PAcc, mIoU, mask AP/AR and the random-point baseline for
                                                     every read-out variant side by side; JSON report in --out

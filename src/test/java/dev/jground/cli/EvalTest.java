@@ -129,6 +129,29 @@ class EvalTest {
         assertTrue(LAST.matcher(all[0].strip().lines().toList().getLast()).matches());
         assertTrue(all[0].strip().lines().toList().getLast().startsWith("eval 1 images:"));
         assertEquals(List.of(2L), objects(JsonObject.parse(tmp.resolve("all.json")), "per_image").stream().map(i -> i.longValue("id")).toList());
+
+        // --no-normalize --offset 1 choose the reported variant: its row is starred, its figures are the
+        // last line's, and the per-phrase points are its own (PAcc and mIoU are their share and mean)
+        String[] raw = eval(0, tmp, "--out", tmp.resolve("raw.json").toString(), "--heads", "all", "--no-normalize", "--offset", "1");
+        assertTrue(raw[0].contains("* all raw offset 1"), raw[0]);
+        JsonObject rr = JsonObject.parse(tmp.resolve("raw.json"));
+        assertEquals("all raw offset 1", rr.string("reported"));
+        JsonObject chosen = objects(rr, "variants").stream().filter(v -> v.string("name").equals("all raw offset 1")).findFirst().orElseThrow();
+        int rawKept = 0, rawInside = 0;
+        double rawIou = 0;
+        for (JsonObject im : objects(rr, "per_image"))
+            for (JsonObject p : objects(im, "phrases"))
+                if (p.get("category") != null) {
+                    rawKept++;
+                    if (p.bool("inside", false)) rawInside++;
+                    rawIou += p.number("iou");
+                }
+        assertEquals(chosen.number("pacc"), 100.0 * rawInside / rawKept, 1e-9);
+        assertEquals(chosen.number("miou"), rawIou / rawKept, 1e-9);
+        Matcher rawLast = LAST.matcher(raw[0].strip().lines().toList().getLast());
+        assertTrue(rawLast.matches());
+        assertEquals(Eval.percent(chosen.number("pacc") / 100), rawLast.group(2));
+        assertEquals(Eval.percent(chosen.number("miou") / 100), rawLast.group(4));
     }
 
     @Test void badInputIsOneLineAndNoReport(@TempDir Path tmp) throws Exception {
@@ -152,6 +175,9 @@ class EvalTest {
         assertFalse(Files.exists(report));
         assertEquals("jground eval: --heads must be official or all, got '3:4' (jground help lists the verbs)\n",
                 eval(2, tmp, "--heads", "3:4")[1]);
+        assertEquals("jground eval: --offset must be 0 or 1, got 2 (jground help lists the verbs)\n", eval(2, tmp, "--offset", "2")[1]);
+        assertEquals("jground eval: --normalize and --no-normalize contradict (jground help lists the verbs)\n",
+                eval(2, tmp, "--normalize", "--no-normalize")[1]);
         assertEquals("jground eval: --annotations is required (jground help lists the verbs)\n", MainTest.run(2, "eval")[1]);
     }
 
