@@ -61,6 +61,13 @@ the heads of --tower-init's checkpoint whose shapes match start from it. From th
 tower (/work/run7/vision.pt), 3000 steps: held-out one-object kind 0.824 (the tower it started from
 0.774), own-patch kind 0.467, and the captioner on it names the leftmost object first 76.5% of the
 time and 49.4% of objects in all (weights/demo/README.md, "Measured 2026-12-07, night").
+
+--phrases N (N 2, 3 or 4; --pairs is --phrases 2; same night, later): the pair probe over scenes of
+exactly N objects, the words of each of the caption's N phrases. With --keep-kind 1 from the bundle's
+tower (--tower-init takes an exported folder too), 3000 steps: held-out one-object kind 0.835 (N 3)
+and 0.841 (N 4), but each object's kind on its own batches stays at 0.44-0.52, and the captioners on
+those towers name no more (48.5%, 45.8%) and point worse (PAcc 24 and 34 at best, the bundle 48.5):
+not used (weights/demo/README.md, "Measured 2026-12-07, late night").
 """
 import math
 import os
@@ -73,6 +80,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import demo_llava as dl  # noqa: E402
+import export_demo  # noqa: E402
 import scenes  # noqa: E402
 import training  # noqa: E402
 
@@ -372,10 +380,17 @@ def main(argv):
                                   ("--image-size", int, 192), ("--patch", int, 16), ("--tower-init", str, None), ("--pool", str, "mean"),
                                   ("--teacher", bool, False), ("--distill", str, None), ("--distill-weight", float, 1.0),
                                   ("--vision-hidden", int, 96), ("--position-weight", float, 0.0),
-                                  ("--pairs", bool, False), ("--keep-kind", float, 0.0)])
+                                  ("--pairs", bool, False), ("--phrases", int, 0), ("--keep-kind", float, 0.0)])
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     a.probe = a.probe or a.teacher or bool(a.distill) or a.position_weight > 0  # all train on the probe's one-object scenes
+    # --phrases N: the pair probe over scenes of N objects (--pairs is --phrases 2)
+    if a.pairs and a.phrases not in (0, 2):
+        sys.exit("--pairs is --phrases 2")
+    a.phrases = 2 if a.pairs else a.phrases
+    if a.phrases == 1 or a.phrases > 4:
+        sys.exit("--phrases: 2, 3 or 4 (one object is the word probe, --probe)")
+    a.pairs = a.phrases > 0
     if a.pairs and (a.probe or a.pool != "mean" or (a.image_size, a.patch) != (192, 16)):
         sys.exit("--pairs: its own probe of the bundle's 192 px, patch 16 tower; no --probe, --teacher, --distill, --position-weight or --pool")
     if a.position_weight and (a.teacher or a.distill or a.pool != "mean"):
@@ -388,7 +403,7 @@ def main(argv):
     elif a.distill:
         model = DistilledProbe(c, ShapeCNN.load(torch.load(a.distill, map_location="cpu")["state_dict"]))
     elif a.pairs:
-        model = WordProbe(c, phrases=2)
+        model = WordProbe(c, phrases=a.phrases)
         if a.keep_kind:
             model.single = nn.Linear(c["vision_config"]["hidden_size"], len(KINDS) + len(SIZES) + len(COLOURS))
             model.fresh = ("single.",)
@@ -401,7 +416,7 @@ def main(argv):
     if a.keep_kind and not a.pairs:
         sys.exit("--keep-kind goes with --pairs")
     if a.tower_init:
-        init = torch.load(a.tower_init, map_location="cpu")
+        init = export_demo.checkpoint(a.tower_init)  # a stage 1's checkpoint or an exported LLaVA folder
         training.load_tower(model, a.tower_init, init)  # another stage 1's tower (the word probe's, say), this head fresh
         if a.keep_kind:
             # the heads its stage 1 read the tower with: the word probe's (into single) or the pair probe's
@@ -418,8 +433,10 @@ def main(argv):
     if a.probe or a.pairs:
         # --scenes N: draw N one-object scenes once (--workers processes, at least two) and sample
         # batches from them; --pairs: about N two-object scenes from train index 100,000 on (a fifth
-        # of those draws have one object)
-        objects, first, draws = (2, 100000, a.scenes * 5 // 4) if a.pairs else (1, 0, a.scenes)
+        # of those draws have one object); --phrases 3 or 4: about N scenes of that many objects
+        # (half or a fifth of the draws), from train index 200,000 or 300,000 on
+        objects, first, draws = {0: (1, 0, a.scenes), 2: (2, 100000, a.scenes * 5 // 4), 3: (3, 200000, a.scenes * 2),
+                                 4: (4, 300000, a.scenes * 5)}[a.phrases]
         with training.mp.get_context("fork").Pool(max(2, a.workers)) as pool:
             def drawn(first, draws, objects):
                 parts = pool.map(caption_scenes, [(first + i, min(1000, draws - i), size, seed, objects) for i in range(0, draws, 1000)])
@@ -431,9 +448,13 @@ def main(argv):
         columns = ["kind_acc", "size_acc", "colour_acc"]
         shown = range(3)  # the accuracies logged: kind, size, colour (--pairs: kind and colour of each side)
         what = "word probe (kind, size, colour), %s-pooled" % a.pool
-        if a.pairs:
+        if a.phrases == 2:
             columns, shown = ["left_kind", "left_colour", "right_kind", "right_colour"], (0, 2, 3, 5)
             what = "pair probe (left and right object's kind, size, colour)"
+        elif a.pairs:
+            columns = ["phrase%d_%s" % (i + 1, w) for i in range(a.phrases) for w in ("kind", "colour")]
+            shown = tuple(3 * i + j for i in range(a.phrases) for j in (0, 2))
+            what = "phrase probe (the kind, size, colour of each of %d objects, left to right)" % a.phrases
             if a.keep_kind:
                 columns.append("single_kind")
                 what += " + word probe on %d one-object scenes (weight %g)" % (len(CACHE["single_pixels"]), a.keep_kind)
@@ -472,7 +493,8 @@ def main(argv):
 
         return training.run(a, model, opt, c, word_batch, lambda k: (k, a.batch, a.seed), probe_loss,
                             "%s, %d px, patch %d, tower hidden %d, %d %s scenes, seed %d, batch %d, lr %g, steps %d"
-                            % (what, a.image_size, a.patch, a.vision_hidden, len(CACHE["pixels"]), "two-object" if a.pairs else "one-object",
+                            % (what, a.image_size, a.patch, a.vision_hidden, len(CACHE["pixels"]),
+                               {0: "one-object", 2: "two-object", 3: "three-object", 4: "four-object"}[a.phrases],
                                a.seed, a.batch, a.lr, a.steps), columns)
 
     def loss(b):

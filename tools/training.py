@@ -94,10 +94,11 @@ def warn_if_reference_blas():
 
 
 def load_tower(model, path, checkpoint=None):
-    """Copies the vision_tower.* weights of checkpoint `path` (or of `checkpoint`, that file already
-    loaded) into model (a LLaVA or a stage-1 model; its other weights stay as they are) and returns
-    how many tensors it copied."""
-    checkpoint = checkpoint or torch.load(path, map_location="cpu")
+    """Copies the vision_tower.* weights of checkpoint `path` (a training checkpoint or an exported
+    folder such as weights/demo/llava; or `checkpoint`, that already loaded) into model (a LLaVA or
+    a stage-1 model; its other weights stay as they are) and returns how many tensors it copied."""
+    import export_demo
+    checkpoint = checkpoint or export_demo.checkpoint(path)
     tower = {k: v for k, v in checkpoint["state_dict"].items() if k.startswith("vision_tower.")}
     missing = [k for k in model.load_state_dict(tower, strict=False).missing_keys if k.startswith("vision_tower.")]
     assert not missing, "%s lacks %s" % (path, missing)
