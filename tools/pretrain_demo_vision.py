@@ -455,9 +455,9 @@ def main(argv):
             columns = ["phrase%d_%s" % (i + 1, w) for i in range(a.phrases) for w in ("kind", "colour")]
             shown = tuple(3 * i + j for i in range(a.phrases) for j in (0, 2))
             what = "phrase probe (the kind, size, colour of each of %d objects, left to right)" % a.phrases
-            if a.keep_kind:
-                columns.append("single_kind")
-                what += " + word probe on %d one-object scenes (weight %g)" % (len(CACHE["single_pixels"]), a.keep_kind)
+        if a.keep_kind:
+            columns.append("single_kind")
+            what += " + word probe on %d one-object scenes (weight %g)" % (len(CACHE["single_pixels"]), a.keep_kind)
         if a.teacher:
             what = "shape CNN teacher (kind, size, colour words, max over cells)"
         if a.distill:
