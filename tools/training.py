@@ -17,6 +17,8 @@ import time
 import numpy as np
 import torch
 
+import export_demo  # tools/ is on the path of every script that imports this one
+
 
 def keep_freed_memory():
     """glibc hands every freed block above 128 KiB back to the kernel and maps it again on the next
@@ -97,7 +99,6 @@ def load_tower(model, path, checkpoint=None):
     """Copies the vision_tower.* weights of checkpoint `path` (a training checkpoint or an exported
     folder such as weights/demo/llava; or `checkpoint`, that already loaded) into model (a LLaVA or
     a stage-1 model; its other weights stay as they are) and returns how many tensors it copied."""
-    import export_demo
     checkpoint = checkpoint or export_demo.checkpoint(path)
     tower = {k: v for k, v in checkpoint["state_dict"].items() if k.startswith("vision_tower.")}
     missing = [k for k in model.load_state_dict(tower, strict=False).missing_keys if k.startswith("vision_tower.")]
@@ -113,7 +114,6 @@ def run(a, model, opt, config, batch_fn, batch_args, loss_fn, header, columns):
     if a.init:
         # every weight of the checkpoint; only the layers a model declares fresh may be missing
         # (an exported folder too: the bundled weights/demo/sam, say, whose training checkpoint is not kept)
-        import export_demo
         keys = model.load_state_dict(export_demo.checkpoint(a.init)["state_dict"], strict=False)
         missing = [k for k in keys.missing_keys if not k.startswith(getattr(model, "fresh", ()))]
         assert not missing and not keys.unexpected_keys, "%s: missing %s, unexpected %s" % (a.init, missing, keys.unexpected_keys)

@@ -56,13 +56,12 @@ public record InstanceScores(int points, double pacc, double miou, CocoEval.Summ
         Set<Long> images = new HashSet<>();
         for (long id : imageIds) images.add(id);
         Map<List<Long>, List<CocoDataset.Annotation>> byKey = new HashMap<>();
-        Map<Long, List<CocoDataset.Annotation>> byImage = new HashMap<>();
+        Map<Long, List<CocoDataset.Annotation>> byImage = gt.byImage();
         List<CocoDataset.Annotation> annotations = new ArrayList<>();
         for (CocoDataset.Annotation a : gt.annotations()) {
             if (!images.contains(a.imageId())) continue;
             annotations.add(a);
             byKey.computeIfAbsent(List.of(a.imageId(), (long) a.categoryId()), k -> new ArrayList<>()).add(a);
-            byImage.computeIfAbsent(a.imageId(), k -> new ArrayList<>()).add(a);
         }
         int inside = 0;
         double iouSum = 0;
