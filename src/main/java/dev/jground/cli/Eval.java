@@ -48,13 +48,11 @@ final class Eval {
         }
         Grounder.Options base = Grounder.Options.DEFAULT.withMaxTokens(o.integer("max-tokens", Grounder.Options.DEFAULT.maxTokens()))
                 .withTemplate(ChatTemplate.of(o.get("template", Grounder.Options.DEFAULT.template().id())));
-        String heads = o.get("heads", "official");
-        if (!heads.equals("official") && !heads.equals("all")) throw new UsageException("--heads must be official or all, got '" + heads + "'");
-        // the variant the last line and the per-phrase report describe (every variant is scored either way);
-        // the paper's read-out unless the options say otherwise (not the model's grounding.json: eval is how that is chosen)
+        // the variant the last line and the per-phrase report describe (every variant is scored either way;
+        // listed layer:head pairs add their own four rows); the paper's read-out unless the options say
+        // otherwise (not the model's grounding.json: eval is how that is chosen)
         JsonObject paper = JsonObject.of(Map.of());
-        base = base.withHeads(heads.equals("all") ? Grounder.Heads.ALL : Grounder.Heads.OFFICIAL)
-                .withOffset(Ground.offset(o, paper)).withNormalize(Ground.normalize(o, paper));
+        base = Ground.heads(base, o.get("heads", "official")).withOffset(Ground.offset(o, paper)).withNormalize(Ground.normalize(o, paper));
         if (base.maxTokens() < 1) throw new UsageException("--max-tokens must be at least 1, got " + base.maxTokens());
 
         // everything that can be refused is refused before the models load
@@ -72,7 +70,7 @@ final class Eval {
         Path model = models.llava(), sam = models.sam();
         if (models.note() != null) err.println(models.note());
 
-        Evaluation evaluation = new Evaluation(data, seed);
+        Evaluation evaluation = new Evaluation(data, seed, Evaluation.variants(base));
         long t0 = System.nanoTime();
         try (Backend b = Backends.open(o)) {
             err.printf(Locale.ROOT, "loading %s and %s on %s ...%n", model, sam, b.name());

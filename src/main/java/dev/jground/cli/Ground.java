@@ -95,11 +95,15 @@ final class Ground {
         Grounder.Options out = d.withMaxTokens(maxTokens).withOffset(offset(o, model)).withNormalize(normalize(o, model))
                 .withMask(choice(o, "mask", choiceOf(model, "mask", d.mask()), Grounder.MaskChoice.class))
                 .withTemplate(ChatTemplate.of(o.get("template", d.template().id())));
-        String heads = o.get("heads", model.string("heads", "official"));
+        return heads(out, o.get("heads", model.string("heads", "official")));
+    }
+
+    /** o reading out the heads named: official, all, or layer:head pairs. */
+    static Grounder.Options heads(Grounder.Options o, String heads) {
         return switch (heads) {
-            case "official" -> out.withHeads(Grounder.Heads.OFFICIAL);
-            case "all" -> out.withHeads(Grounder.Heads.ALL);
-            default -> out.withPairs(pairs(heads));
+            case "official" -> o.withHeads(Grounder.Heads.OFFICIAL);
+            case "all" -> o.withHeads(Grounder.Heads.ALL);
+            default -> o.withPairs(pairs(heads));
         };
     }
 

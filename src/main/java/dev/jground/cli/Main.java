@@ -45,7 +45,7 @@ public final class Main {
                                                     by a point and a SAM mask; result.json, overlay.png, heat maps
                                                     and index.html in --out (default IMG-name.ground/)
               eval --annotations FILE --images DIR [--model DIR] [--sam DIR] [--tokenizer FILE] [--limit N]
-                   [--max-tokens N] [--prompt TEXT] [--heads official|all] [--offset 0|1] [--no-normalize]
+                   [--max-tokens N] [--prompt TEXT] [--heads official|all|L:H,...] [--offset 0|1] [--no-normalize]
                    [--out report.json] [--seed S] [--template llava_v1|llava-hf]
                    [--backend cpu|opencl [--device N]] [--threads T]
                                                     attend-and-segment scored as instance segmentation on a COCO

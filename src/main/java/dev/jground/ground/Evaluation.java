@@ -24,16 +24,20 @@ import java.util.TreeSet;
  */
 public final class Evaluation {
 
-    /** A read-out of one answer: which heads' maps, normalised or raw, and which step's map a token reads. */
+    /**
+     * A read-out of one answer: which heads' maps, normalised or raw, and which step's map a token
+     * reads. {@link Grounder.Heads#LISTED} reads the (layer, head) pairs of the options it is applied to.
+     */
     public record Variant(Grounder.Heads heads, boolean normalize, int offset) {
-        public Variant {
-            if (heads == Grounder.Heads.LISTED) throw new IllegalArgumentException("the evaluated variants use official or all heads");
-        }
-
         /** The variant o reads out. */
         public static Variant of(Grounder.Options o) { return new Variant(o.heads(), o.normalize(), o.offset()); }
 
-        public Grounder.Options apply(Grounder.Options o) { return o.withHeads(heads).withNormalize(normalize).withOffset(offset); }
+        public Grounder.Options apply(Grounder.Options o) {
+            if (heads == Grounder.Heads.LISTED && o.pairs() == null)
+                throw new IllegalArgumentException("a listed-heads variant needs options with (layer, head) pairs");
+            Grounder.Options h = heads == Grounder.Heads.LISTED ? o.withPairs(o.pairs()) : o.withHeads(heads);
+            return h.withNormalize(normalize).withOffset(offset);
+        }
 
         /** "official normalised offset 0" */
         public String name() {
@@ -42,14 +46,20 @@ public final class Evaluation {
     }
 
     /** Heads official/all x normalised/raw x offset 0/1. */
-    public static final List<Variant> VARIANTS;
+    public static final List<Variant> VARIANTS = variants(List.of(Grounder.Heads.OFFICIAL, Grounder.Heads.ALL));
 
-    static {
+    /** {@link #VARIANTS}, and when base lists (layer, head) pairs, those pairs x normalised/raw x offset 0/1 after them. */
+    public static List<Variant> variants(Grounder.Options base) {
+        return base.heads() == Grounder.Heads.LISTED
+                ? variants(List.of(Grounder.Heads.OFFICIAL, Grounder.Heads.ALL, Grounder.Heads.LISTED)) : VARIANTS;
+    }
+
+    private static List<Variant> variants(List<Grounder.Heads> heads) {
         List<Variant> all = new ArrayList<>();
-        for (Grounder.Heads h : List.of(Grounder.Heads.OFFICIAL, Grounder.Heads.ALL))
+        for (Grounder.Heads h : heads)
             for (boolean n : List.of(true, false))
                 for (int offset : List.of(0, 1)) all.add(new Variant(h, n, offset));
-        VARIANTS = List.copyOf(all);
+        return List.copyOf(all);
     }
 
     /** A phrase of the answer and the category it was matched to, -1 for none. */
@@ -66,10 +76,15 @@ public final class Evaluation {
     private final Map<Long, List<CocoDataset.Annotation>> annotations;
     private final CategoryMatcher matcher;
     private final long seed;
+    private final List<Variant> variants;
     private final List<ImageResult> results = new ArrayList<>();
 
     /** seed chooses the random points; the same seed gives the same points, image by image, whatever the order. */
-    public Evaluation(CocoDataset gt, long seed) {
+    public Evaluation(CocoDataset gt, long seed) { this(gt, seed, VARIANTS); }
+
+    /** The same, scoring the given read-outs ({@link #variants(Grounder.Options)} of the options answers are asked with). */
+    public Evaluation(CocoDataset gt, long seed, List<Variant> variants) {
+        this.variants = List.copyOf(variants);
         this.gt = gt;
         this.annotations = gt.byImage();
         this.matcher = new CategoryMatcher(gt.categories());
@@ -95,7 +110,7 @@ public final class Evaluation {
         if (categoriesOf(info.id()).isEmpty()) return add(info, Map.of(), List.of());
         Grounder.Answer answer = grounder.answer(image, question, base, null);
         Map<Variant, Grounding> groundings = new LinkedHashMap<>();
-        for (Variant v : VARIANTS) groundings.put(v, grounder.ground(answer, v.apply(base)));
+        for (Variant v : variants) groundings.put(v, grounder.ground(answer, v.apply(base)));
         List<InstanceScores.Prompt> random = new ArrayList<>();
         for (int[] p : randomPoints(info)) {
             Grounder.Segmented s = grounder.segment(image, p[1], p[2], base.mask());
@@ -109,7 +124,7 @@ public final class Evaluation {
         Map<Variant, List<InstanceScores.Prompt>> kept = new LinkedHashMap<>();
         List<Match> phrases = null;
         String answer = "";
-        for (Variant v : VARIANTS) {
+        for (Variant v : variants) {
             Grounding g = groundings.get(v);
             List<Match> matches = g == null ? List.of() : matches(info.id(), g);
             kept.put(v, g == null ? List.of() : kept(info, g, matches));
@@ -156,10 +171,10 @@ public final class Evaluation {
     /** The ids of the images recorded so far, the images the scores are over. */
     public long[] imageIds() { return results.stream().mapToLong(r -> r.image().id()).toArray(); }
 
-    /** Every variant's scores, in {@link #VARIANTS} order. */
+    /** Every variant's scores, in the order they were given. */
     public Map<Variant, InstanceScores> scores() {
         Map<Variant, InstanceScores> out = new LinkedHashMap<>();
-        for (Variant v : VARIANTS) {
+        for (Variant v : variants) {
             List<InstanceScores.Prompt> all = new ArrayList<>();
             for (ImageResult r : results) all.addAll(r.kept().get(v));
             out.put(v, InstanceScores.of(gt, imageIds(), all));

@@ -154,6 +154,37 @@ class EvalTest {
         assertEquals(Eval.percent(chosen.number("miou") / 100), rawLast.group(4));
     }
 
+    @Test void listedHeadsAddTheirOwnRows(@TempDir Path tmp) throws Exception {
+        dataset(tmp);
+        // every head of the test model's three layers, listed: the same maps as "all", so the same figures
+        StringBuilder every = new StringBuilder();
+        for (int l = 0; l < 3; l++) for (int h = 0; h < 4; h++) every.append(every.isEmpty() ? "" : ",").append(l).append(':').append(h);
+        String[] io = eval(0, tmp, "--out", tmp.resolve("listed.json").toString(), "--heads", every.toString(), "--no-normalize");
+        JsonObject r = JsonObject.parse(tmp.resolve("listed.json"));
+        assertEquals("listed raw offset 0", r.string("reported"));
+        assertTrue(io[0].contains("* listed raw offset 0"), io[0]);
+        Map<String, JsonObject> rows = new java.util.HashMap<>();
+        for (JsonObject v : objects(r, "variants")) rows.put(v.string("name"), v);
+        assertEquals(12, rows.size());
+        int compared = 0;
+        for (String variant : List.of("normalised offset 0", "normalised offset 1", "raw offset 0", "raw offset 1")) {
+            JsonObject listed = rows.get("listed " + variant), all = rows.get("all " + variant);
+            assertTrue(listed.integer("points") > 0, variant);
+            for (String k : List.of("points", "pacc", "miou", "objects_named")) assertEquals(all.number(k), listed.number(k), 0, variant + " " + k);
+            assertEquals(all.object("coco").number("AP"), listed.object("coco").number("AP"), 0, variant);
+            compared++;
+        }
+        assertEquals(4, compared);
+        assertEquals(12, r.object("settings").list("pairs").size());
+
+        // one layer's heads read a different map than all layers': some figure differs
+        eval(0, tmp, "--out", tmp.resolve("layer0.json").toString(), "--heads", "0:0,0:1,0:2,0:3", "--no-normalize");
+        JsonObject layer0 = objects(JsonObject.parse(tmp.resolve("layer0.json")), "variants").stream()
+                .filter(v -> v.string("name").equals("listed raw offset 0")).findFirst().orElseThrow();
+        JsonObject allRaw = rows.get("all raw offset 0");
+        assertNotEquals(List.of(allRaw.number("pacc"), allRaw.number("miou")), List.of(layer0.number("pacc"), layer0.number("miou")));
+    }
+
     @Test void badInputIsOneLineAndNoReport(@TempDir Path tmp) throws Exception {
         Path images = dataset(tmp), annotations = tmp.resolve("shapes.json"), report = tmp.resolve("report.json");
         String good = Files.readString(annotations);
@@ -173,8 +204,12 @@ class EvalTest {
         assertTrue(err.startsWith("jground eval: " + tmp.resolve("shapes.json") + ":1:"), err);
         assertEquals(1, err.lines().count());
         assertFalse(Files.exists(report));
-        assertEquals("jground eval: --heads must be official or all, got '3:4' (jground help lists the verbs)\n",
-                eval(2, tmp, "--heads", "3:4")[1]);
+        assertEquals("jground eval: --heads must be official, all or layer:head pairs like 3:30,4:7, got 'first' (jground help lists the verbs)\n",
+                eval(2, tmp, "--heads", "first")[1]);
+        Files.writeString(annotations, good);  // a pair past the model's layers: found when the model is known
+        err = eval(2, tmp, "--heads", "3:1", "--limit", "1", "--out", report.toString())[1];
+        assertTrue(err.endsWith("jground eval: (layer, head) [3, 1] is not in 3 layers x 4 heads\n"), err);
+        assertFalse(Files.exists(report));
         assertEquals("jground eval: --offset must be 0 or 1, got 2 (jground help lists the verbs)\n", eval(2, tmp, "--offset", "2")[1]);
         assertEquals("jground eval: --normalize and --no-normalize contradict (jground help lists the verbs)\n",
                 eval(2, tmp, "--normalize", "--no-normalize")[1]);
