@@ -68,6 +68,18 @@ tower (--tower-init takes an exported folder too), 3000 steps: held-out one-obje
 and 0.841 (N 4), but each object's kind on its own batches stays at 0.44-0.52, and the captioners on
 those towers name no more (48.5%, 45.8%) and point worse (PAcc 24 and 34 at best, the bundle 48.5):
 not used (weights/demo/README.md, "Measured 2026-12-07, late night").
+
+--slots (2026-12-08) is the stage 1 the bundle now ends with: the slot probe (SlotProbe below) on
+scenes of one to four objects, every phrase of the caption read by its own attention over the
+patches, the kind's query knowing the size and colour the caption said first, as the captioner's
+does. From the pair probe's tower, 7000 steps at lr 1e-3 on 20,000 scenes, then 7000 more (--init)
+on 30,000 new ones (--scene-first): on held-out scenes each object's kind in scenes of several
+objects 0.710, then 0.914 (the mean-pooled probes: 0.44-0.52), and the captioner on that tower names
+84.4% of objects. Its attention reads do not stay on the object (about half their peaks land
+elsewhere; background patches grow larger than the objects'), and neither does the captioner's in
+its later layers: the bundle reads decoder layer 0, where the points are (weights/demo/README.md,
+"Measured 2026-12-08"). --slot-keys input finds the kind's patches by their hidden_states[0] (each
+patch on its own) instead, so the kind must be carried where the object is drawn.
 """
 import math
 import os
@@ -230,6 +242,82 @@ class WordProbe(nn.Module):
         return colour, kind, size
 
 
+class SlotProbe(nn.Module):
+    """--slots: what the captioner does when it names an object, in one attention read.
+
+    For phrase k of a caption (objects left to right, up to four), one query from k alone reads
+    the phrase's size and colour words, and one query from k plus those two words (the caption says
+    them before the kind) reads its kind: each a single softmax attention over the patches of
+    hidden_states[-2] (keys and values through one layer norm and one linear layer each). The mean
+    of all patches (--probe, --pairs) lets the tower spread a shape over every patch, so in a scene of
+    several objects no patch says which kind is where; an attention read that finds the red object
+    by its colour can name its kind only if the red object's own patches carry it. Caption words and
+    their order only: no mask or box."""
+    def __init__(self, c, slots=4, local=False):
+        super().__init__()
+        self.local = local
+        self.vision_tower = dl.Llava(c).vision_tower
+        d = c["vision_config"]["hidden_size"]
+        self.slot = nn.Embedding(slots, d)
+        self.size = nn.Embedding(len(SIZES), d)
+        self.colour = nn.Embedding(len(COLOURS), d)
+        self.norm = nn.LayerNorm(d)
+        self.key = nn.Linear(d, d)
+        self.value = nn.Linear(d, d)
+        if local:
+            self.key_input = nn.Linear(d, d)
+        self.words = nn.Linear(d, len(SIZES) + len(COLOURS))
+        self.kind = nn.Linear(d, len(KINDS))
+
+    def forward(self, pixels, phrases):
+        """pixels [b, 3, h, w], phrases [b, slots, 3] (kind, size, colour; -1 past the caption's end)
+        -> kind [b, slots, 3], size [b, slots, 2], colour [b, slots, 8] scores."""
+        vm = self.vision_tower.vision_model
+        first = vm.pre_layrnorm(vm.embeddings(pixels))  # hidden_states[0]: each patch on its own
+        x = first
+        for layer in vm.encoder.layers[:len(vm.encoder.layers) - 1]:  # up to hidden_states[-2]
+            x = layer(x)
+        x, first = self.norm(x[:, 1:]), first[:, 1:]
+        slots = self.slot.weight.expand(len(pixels), -1, -1)
+        said = phrases.clamp(min=0)
+        described = slots + self.size(said[..., 1]) + self.colour(said[..., 2])
+        values = self.value(x)
+        words = torch.softmax(slots @ self.key(x).transpose(1, 2) / math.sqrt(x.shape[2]), -1) @ values
+        # --slot-keys input: the kind read finds its patches by what they show before any layer has
+        # mixed them, so the kind must sit in the described object's own patches
+        keys = self.key_input(first) if self.local else self.key(x)
+        kind = torch.softmax(described @ keys.transpose(1, 2) / math.sqrt(x.shape[2]), -1) @ values
+        size, colour = self.words(words).split((len(SIZES), len(COLOURS)), -1)
+        return self.kind(kind), size, colour
+
+
+def slot_scenes(args):
+    """uint8 squares of scenes start..start+count-1 (one to four objects, as drawn) and, per scene,
+    the (kind, size, colour) indices of each phrase of its caption, left to right, -1 past its end."""
+    start, count, size, seed = args
+    pix, words = [], []
+    for i in range(start, start + count):
+        s = scenes.make_scene(seed, i)
+        said = [[KINDS.index(kind), SIZES.index(sz), COLOURS.index(colour)] for sz, colour, kind in scenes.phrases(s["caption"])]
+        pix.append(dl.square(s["image"], size))
+        words.append(said + [[-1, -1, -1]] * (4 - len(said)))
+    return np.stack(pix), np.array(words)
+
+
+def slot_batch(args):
+    """Batch k of --slots: scenes from the cache with a seeded generator, half mirrored (a mirrored
+    scene's phrases turn round: its objects keep their words, their order left to right reverses)."""
+    k, count, seed = args
+    rng = np.random.default_rng([seed, k])
+    idx = rng.integers(0, len(CACHE["pixels"]), count)
+    pix, words = CACHE["pixels"][idx], CACHE["words"][idx]
+    for r in np.nonzero(rng.random(count) < 0.5)[0]:
+        pix[r] = pix[r, :, ::-1]
+        n = int((words[r, :, 0] >= 0).sum())
+        words[r, :n] = words[r, :n][::-1].copy()
+    return np.stack([dl.normalise(x) for x in pix]), words
+
+
 class ShapeCNN(nn.Module):
     """A training-time teacher, never bundled: four convolutions (kernel 4, stride 2, padding 1) from
     the tower's 192 px input to a 12 x 12 map whose cell i, j is centred where patch i, j is (16 i + 7.5),
@@ -368,6 +456,42 @@ def evaluate_local(path, fit=1000, test=300):
     print(out, "from the own patches of %d held-out objects (%d fitted)" % (len(yt), len(y)))
 
 
+def train_slots(a):
+    """--slots: the slot probe (SlotProbe) on --scenes scenes of the train split from index
+    --scene-first (400,000) on, drawn once, all object counts; --tower-init gives its tower, --init
+    the tower and the probe (to go on with a run on new scenes)."""
+    if a.probe or a.pairs or a.phrases or a.keep_kind or a.teacher or a.distill or a.position_weight or a.pool != "mean":
+        sys.exit("--slots: its own probe; no --probe, --pairs, --phrases, --keep-kind, --teacher, --distill, --position-weight or --pool")
+    c = dl.config(a.image_size, a.patch, a.vision_hidden)
+    if a.slot_keys not in ("tower", "input"):
+        sys.exit("--slot-keys: tower or input")
+    model = SlotProbe(c, local=a.slot_keys == "input")
+    if a.tower_init:
+        training.load_tower(model, a.tower_init)
+    opt = torch.optim.AdamW(model.parameters(), lr=a.lr, betas=(0.9, 0.98), weight_decay=0.05)
+    size, seed = c["vision_config"]["image_size"], scenes.SPLIT_SEEDS["train"]
+    with training.mp.get_context("fork").Pool(max(2, a.workers)) as pool:
+        parts = pool.map(slot_scenes, [(a.scene_first + i, min(1000, a.scenes - i), size, seed) for i in range(0, a.scenes, 1000)])
+    CACHE["pixels"], CACHE["words"] = np.concatenate([p for p, _ in parts]), np.concatenate([w for _, w in parts])
+
+    def loss(b):
+        pix, words = b
+        kind, size_, colour = model(pix, words)
+        flat = lambda x: x.reshape(-1, x.shape[-1])  # noqa: E731
+        total = sum(F.cross_entropy(flat(s), words[..., j].reshape(-1), ignore_index=-1)
+                    for j, s in enumerate((kind, size_, colour)))
+        said = words[..., 0] >= 0
+        several = said & (said.sum(1, keepdim=True) > 1)  # phrases of scenes with more than one object
+        right = lambda s, j, m: ((s.argmax(-1) == words[..., j]) & m).sum().item() / max(1, m.sum().item())  # noqa: E731
+        return total, (right(kind, 0, said & ~several), right(kind, 0, several), right(colour, 2, several))
+
+    return training.run(a, model, opt, c, slot_batch, lambda k: (k, a.batch, a.seed), loss,
+                        "slot probe (each phrase's size and colour, then its kind, by one attention read each), "
+                        "%d px, patch %d, tower hidden %d, %d scenes, seed %d, batch %d, lr %g, steps %d"
+                        % (a.image_size, a.patch, a.vision_hidden, len(CACHE["pixels"]), a.seed, a.batch, a.lr, a.steps),
+                        ["one_kind", "several_kind", "several_colour"])
+
+
 def main(argv):
     if argv[:1] == ["--eval"]:
         torch.set_num_threads(1)
@@ -380,9 +504,13 @@ def main(argv):
                                   ("--image-size", int, 192), ("--patch", int, 16), ("--tower-init", str, None), ("--pool", str, "mean"),
                                   ("--teacher", bool, False), ("--distill", str, None), ("--distill-weight", float, 1.0),
                                   ("--vision-hidden", int, 96), ("--position-weight", float, 0.0),
-                                  ("--pairs", bool, False), ("--phrases", int, 0), ("--keep-kind", float, 0.0)])
+                                  ("--pairs", bool, False), ("--phrases", int, 0), ("--keep-kind", float, 0.0),
+                                  ("--slots", bool, False), ("--scene-first", int, 400000),
+                                  ("--slot-keys", str, "tower")])
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
+    if a.slots:
+        return train_slots(a)
     a.probe = a.probe or a.teacher or bool(a.distill) or a.position_weight > 0  # all train on the probe's one-object scenes
     # --phrases N: the pair probe over scenes of N objects (--pairs is --phrases 2)
     if a.pairs and a.phrases not in (0, 2):
