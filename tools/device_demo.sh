@@ -4,9 +4,12 @@
 #
 #   1. The vision tower learns the caption's kind, size and colour words on one-object scenes
 #      (tools/pretrain_demo_vision.py --probe), STAGE1_MINUTES of wall time.
-#   2. The captioner (tools/train_demo_llava.py) on that tower, frozen, the bundle's recipe at batch 32,
+#   2. The slot probe (--slots) from that tower: each caption phrase's words read by one attention
+#      over the patches, on scenes of one to four objects, SLOT_MINUTES (the bundle's stage that
+#      made kinds readable where the objects are; weights/demo/README.md, "Measured 2026-12-08").
+#   3. The captioner (tools/train_demo_llava.py) on that tower, frozen, the bundle's recipe at batch 32,
 #      TRAIN_MINUTES, with PATCH (16: the bundle's 12x12 grid; 8: the real model's 24x24).
-# Both run their cosine over wall time (--timed) with the scenes drawn by nproc-2 processes.
+# Each runs its cosine over wall time (--timed) with the scenes drawn by nproc-2 processes.
 #
 # Run from the repository root there, e.g. with the device tool:
 #   run(command="PATCH=16 tools/device_demo.sh", timeout_s=600)
@@ -19,8 +22,9 @@ out=${OUT:-/tmp/device-demo}
 mkdir -p "$out"
 export PYTHONUNBUFFERED=1 OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
 workers=${WORKERS:-$(( $(nproc) > 3 ? $(nproc) - 2 : 1 ))}
-stage1=${STAGE1_MINUTES:-2.5}
-train=${TRAIN_MINUTES:-5.5}
+stage1=${STAGE1_MINUTES:-2}
+slots=${SLOT_MINUTES:-3}
+train=${TRAIN_MINUTES:-3.5}
 patch=${PATCH:-16}
 device=${DEVICE:-cuda}  # DEVICE=cpu PYTHON=/usr/bin/python3 tries the script here
 py=${PYTHON:-python3}
@@ -32,7 +36,12 @@ nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
   --out /tmp/vision.pt --log "$out/vision_loss.tsv"
 tail -n 3 "$out/vision_loss.tsv"
 
-"$py" tools/train_demo_llava.py --vision-init /tmp/vision.pt --freeze-tower --device "$device" --workers "$workers" --patch "$patch" \
+"$py" tools/pretrain_demo_vision.py --slots --tower-init /tmp/vision.pt --scenes "${SLOT_SCENES:-50000}" --patch "$patch" \
+  --device "$device" --workers "$workers" --batch 128 --lr 1e-3 --warmup 100 --steps 1000000 --timed --max-minutes "$slots" \
+  --save-every 1000000 --out /tmp/slots.pt --log "$out/slots_loss.tsv"
+tail -n 3 "$out/slots_loss.tsv"
+
+"$py" tools/train_demo_llava.py --vision-init /tmp/slots.pt --freeze-tower --device "$device" --workers "$workers" --patch "$patch" \
   --seed 0 --batch 32 --lr 2e-3 --warmup 100 --curriculum 300 --vision-lr-scale 0.25 --vision-decay 0.05 \
   --steps 1000000 --timed --max-minutes "$train" --save-every 500 --out /tmp/llava.pt --log "$out/llava_loss.tsv"
 tail -n 3 "$out/llava_loss.tsv"
