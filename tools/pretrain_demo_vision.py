@@ -141,6 +141,19 @@ def batch(args):
 CACHE = {}  # --scenes: the drawn scenes, shared with the batch worker by fork
 
 
+def phrase_words(caption):
+    """[[kind, size, colour] indices] of each "a {size} {colour} {kind}" phrase of a caption, in its order."""
+    return [[KINDS.index(kind), SIZES.index(sz), COLOURS.index(colour)] for sz, colour, kind in scenes.phrases(caption)]
+
+
+def drawn(fn, first, count, workers, *rest):
+    """The scenes first..first+count-1 drawn once by fn ((start, count, *rest) -> (pixels, words)) in
+    chunks of 1000 on `workers` processes (at least two), concatenated in order."""
+    with training.mp.get_context("fork").Pool(max(2, workers)) as pool:
+        parts = pool.map(fn, [(first + i, min(1000, count - i)) + rest for i in range(0, count, 1000)])
+    return np.concatenate([p for p, _ in parts]), np.concatenate([w for _, w in parts])
+
+
 def caption_scenes(args):
     """uint8 squares of the scenes among start..start+count-1 that have n objects (at most n are
     drawn) and, per scene, the (kind, size, colour) indices of each "a {size} {colour} {kind}" phrase
@@ -152,8 +165,7 @@ def caption_scenes(args):
         s = scenes.make_scene(seed, i, n)
         if len(s["objects"]) == n:
             pix.append(dl.square(s["image"], size))
-            words.append([v for sz, colour, kind in scenes.phrases(s["caption"])
-                          for v in (KINDS.index(kind), SIZES.index(sz), COLOURS.index(colour))])
+            words.append([v for phrase in phrase_words(s["caption"]) for v in phrase])
     return np.stack(pix), np.array(words)
 
 
@@ -273,11 +285,7 @@ class SlotProbe(nn.Module):
         """pixels [b, 3, h, w], phrases [b, slots, 3] (kind, size, colour; -1 past the caption's end)
         -> kind [b, slots, 3], size [b, slots, 2], colour [b, slots, 8] scores."""
         vm = self.vision_tower.vision_model
-        first = vm.pre_layrnorm(vm.embeddings(pixels))  # hidden_states[0]: each patch on its own
-        x = first
-        for layer in vm.encoder.layers[:len(vm.encoder.layers) - 1]:  # up to hidden_states[-2]
-            x = layer(x)
-        x, first = self.norm(x[:, 1:]), first[:, 1:]
+        x = self.norm(vm.features(pixels, -2)[:, 1:])
         slots = self.slot.weight.expand(len(pixels), -1, -1)
         said = phrases.clamp(min=0)
         described = slots + self.size(said[..., 1]) + self.colour(said[..., 2])
@@ -285,7 +293,8 @@ class SlotProbe(nn.Module):
         words = torch.softmax(slots @ self.key(x).transpose(1, 2) / math.sqrt(x.shape[2]), -1) @ values
         # --slot-keys input: the kind read finds its patches by what they show before any layer has
         # mixed them, so the kind must sit in the described object's own patches
-        keys = self.key_input(first) if self.local else self.key(x)
+        # (hidden_states[0] is computed again: about a seventh of the tower's forward, in this option only)
+        keys = self.key_input(vm.features(pixels, 0)[:, 1:]) if self.local else self.key(x)
         kind = torch.softmax(described @ keys.transpose(1, 2) / math.sqrt(x.shape[2]), -1) @ values
         size, colour = self.words(words).split((len(SIZES), len(COLOURS)), -1)
         return self.kind(kind), size, colour
@@ -298,7 +307,7 @@ def slot_scenes(args):
     pix, words = [], []
     for i in range(start, start + count):
         s = scenes.make_scene(seed, i)
-        said = [[KINDS.index(kind), SIZES.index(sz), COLOURS.index(colour)] for sz, colour, kind in scenes.phrases(s["caption"])]
+        said = phrase_words(s["caption"])
         pix.append(dl.square(s["image"], size))
         words.append(said + [[-1, -1, -1]] * (4 - len(said)))
     return np.stack(pix), np.array(words)
@@ -470,9 +479,7 @@ def train_slots(a):
         training.load_tower(model, a.tower_init)
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, betas=(0.9, 0.98), weight_decay=0.05)
     size, seed = c["vision_config"]["image_size"], scenes.SPLIT_SEEDS["train"]
-    with training.mp.get_context("fork").Pool(max(2, a.workers)) as pool:
-        parts = pool.map(slot_scenes, [(a.scene_first + i, min(1000, a.scenes - i), size, seed) for i in range(0, a.scenes, 1000)])
-    CACHE["pixels"], CACHE["words"] = np.concatenate([p for p, _ in parts]), np.concatenate([w for _, w in parts])
+    CACHE["pixels"], CACHE["words"] = drawn(slot_scenes, a.scene_first, a.scenes, a.workers, size, seed)
 
     def loss(b):
         pix, words = b
@@ -565,13 +572,9 @@ def main(argv):
         # (half or a fifth of the draws), from train index 200,000 or 300,000 on
         objects, first, draws = {0: (1, 0, a.scenes), 2: (2, 100000, a.scenes * 5 // 4), 3: (3, 200000, a.scenes * 2),
                                  4: (4, 300000, a.scenes * 5)}[a.phrases]
-        with training.mp.get_context("fork").Pool(max(2, a.workers)) as pool:
-            def drawn(first, draws, objects):
-                parts = pool.map(caption_scenes, [(first + i, min(1000, draws - i), size, seed, objects) for i in range(0, draws, 1000)])
-                return np.concatenate([p for p, _ in parts]), np.concatenate([w for _, w in parts])
-            CACHE["pixels"], CACHE["words"] = drawn(first, draws, objects)
-            if a.keep_kind:  # the word probe's one-object scenes, as --probe draws them
-                CACHE["single_pixels"], CACHE["single_words"] = drawn(0, a.scenes, 1)
+        CACHE["pixels"], CACHE["words"] = drawn(caption_scenes, first, draws, a.workers, size, seed, objects)
+        if a.keep_kind:  # the word probe's one-object scenes, as --probe draws them
+            CACHE["single_pixels"], CACHE["single_words"] = drawn(caption_scenes, 0, a.scenes, a.workers, size, seed, 1)
 
         columns = ["kind_acc", "size_acc", "colour_acc"]
         shown = range(3)  # the accuracies logged: kind, size, colour (--pairs: kind and colour of each side)
