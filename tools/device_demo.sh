@@ -23,8 +23,8 @@ mkdir -p "$out"
 export PYTHONUNBUFFERED=1 OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
 workers=${WORKERS:-$(( $(nproc) > 3 ? $(nproc) - 2 : 1 ))}
 stage1=${STAGE1_MINUTES:-2}
-slots=${SLOT_MINUTES:-3}
-train=${TRAIN_MINUTES:-3.5}
+slots=${SLOT_MINUTES:-2.5}
+train=${TRAIN_MINUTES:-3}
 patch=${PATCH:-16}
 device=${DEVICE:-cuda}  # DEVICE=cpu PYTHON=/usr/bin/python3 tries the script here
 py=${PYTHON:-python3}
